@@ -1,0 +1,131 @@
+# Smart Office - build, test, run.
+#
+#   make            build everything into build/
+#   make check      install what the tests need, then run every test
+#   make run        start the local deployment with demo accounts
+#   make bench      run the benchmarks and print the figures
+#   make format     reformat all C with clang-format
+#   make install    install into $(DESTDIR)$(PREFIX)
+
+PREFIX ?= /usr/local
+CC ?= cc
+CLANG ?= clang
+LUA_VERSION ?= 5.4
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) -Werror $(CFLAGS) \
+	-Imodules/core
+LUA_CFLAGS := $(shell pkg-config --cflags lua$(LUA_VERSION) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+STROPHE_CFLAGS := $(shell pkg-config --cflags libstrophe 2>/dev/null)
+STROPHE_LIBS := $(shell pkg-config --libs libstrophe 2>/dev/null)
+
+B := build
+CORE_SRC := $(wildcard modules/core/*.c)
+CORE_OBJ := $(CORE_SRC:modules/core/%.c=$(B)/obj/core/%.o)
+CORE_LIB := $(B)/lib/libsmartoffice-core.a
+CLI_SRC := $(wildcard modules/cli/*.c)
+CLI_OBJ := $(CLI_SRC:modules/cli/%.c=$(B)/obj/cli/%.o)
+PROSODY_SRC := $(wildcard modules/prosody/*.c)
+PROSODY_OBJ := $(PROSODY_SRC:modules/prosody/%.c=$(B)/obj/prosody/%.o)
+PROSODY_LUA := $(wildcard modules/prosody/*.lua)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+ITEST_SRC := $(wildcard tests/integration/*.c)
+ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(B)/tests/integration/%)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+FUZZ_SRC := $(wildcard tests/fuzz/*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+.PHONY: all check run bench format format-check install deps tests fuzz \
+	clean docs
+all: $(CORE_LIB) $(B)/bin/smartoffice $(B)/prosody/smartoffice.so \
+	$(PROSODY_LUA:modules/prosody/%=$(B)/prosody/%)
+
+$(B)/obj/core/%.o: modules/core/%.c $(wildcard modules/core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/obj/cli/%.o: modules/cli/%.c $(wildcard modules/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Imodules/cli -c $< -o $@
+
+$(B)/bin/smartoffice: $(CLI_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(CORE_LIB) -lexpat
+
+$(B)/obj/prosody/%.o: modules/prosody/%.c $(wildcard modules/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -c $< -o $@
+
+$(B)/prosody/smartoffice.so: $(PROSODY_OBJ) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) -shared $(CFLAGS) -o $@ $(PROSODY_OBJ) $(CORE_LIB) -lexpat
+
+$(B)/prosody/%.lua: modules/prosody/%.lua
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(B)/tests/unit/%: tests/unit/%.c $(CORE_LIB) $(wildcard tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_LIB) -lexpat \
+		$(CHECK_LIBS)
+
+$(B)/tests/integration/%: tests/integration/%.c $(CORE_LIB) \
+		$(wildcard tests/integration/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(STROPHE_CFLAGS) -Itests/integration -o $@ $< \
+		$(CORE_LIB) $(STROPHE_LIBS) -lexpat
+
+$(B)/bench/%: tests/bench/%.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) -lexpat
+
+$(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard modules/core/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Imodules/core \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) -lexpat
+
+tests: all $(UNIT_BIN) $(ITEST_BIN) $(BENCH_BIN)
+fuzz: $(FUZZ_BIN)
+
+deps:
+	scripts/install-deps
+
+check: deps
+	$(MAKE) tests fuzz
+	scripts/check
+
+run: deps
+	$(MAKE) all
+	scripts/run
+
+bench: deps
+	$(MAKE) tests
+	scripts/bench
+
+docs: $(B)/bin/smartoffice
+	$(B)/bin/smartoffice options --markdown > docs/modules/omemo_policy.options.md
+
+format:
+	clang-format -i $(C_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(C_FILES)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/smartoffice/prosody
+	install -m 0755 $(B)/bin/smartoffice $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(B)/prosody/smartoffice.so $(B)/prosody/*.lua \
+		$(DESTDIR)$(PREFIX)/lib/smartoffice/prosody/
+
+clean:
+	rm -rf $(B)
