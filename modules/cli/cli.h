@@ -1,0 +1,41 @@
+/*
+ * cli.h - the smartoffice admin command: subcommands and shared helpers.
+ *
+ * One file per subcommand; cli_main.c only dispatches. Every subcommand
+ * returns one of the exit statuses below, which are part of the CLI's
+ * documented interface (scripts and CI rely on them).
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stddef.h>
+
+#include "so_options.h"
+
+#ifndef CLI_VERSION
+#define CLI_VERSION "0.1.0"
+#endif
+
+enum cli_exit {
+    CLI_EXIT_OK = 0,     /* the command did what was asked */
+    CLI_EXIT_INPUT = 1,  /* an input file could not be read or parsed */
+    CLI_EXIT_USAGE = 2,  /* bad arguments or a bad policy file */
+    CLI_EXIT_REJECT = 3, /* check --fail-on-reject: something was refused */
+};
+
+/* The program name used in messages ("smartoffice"). Static. */
+extern const char *cli_progname;
+
+int cli_check_main(int argc, char **argv);
+int cli_options_main(int argc, char **argv);
+
+/*
+ * Reads the policy file PATH into POLICY, setting each option it names.
+ * Returns 0, or -1 with a one-line message in ERRBUF of the form
+ * "PATH:LINE: reason" (or "PATH: reason" when the file cannot be read).
+ * On failure POLICY may hold the options of the lines before the bad one.
+ */
+int cli_policy_read(struct so_policy *policy, const char *path, char *errbuf,
+                    size_t errlen);
+
+#endif
