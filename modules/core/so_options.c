@@ -1,0 +1,471 @@
+/*
+ * so_options.c - the option table of the OMEMO policy and its parser.
+ *
+ * so_policy_new() applies every default through so_policy_set(), so the
+ * defaults written in the table are the only defaults there are.
+ */
+#include "so_options.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FALLBACK_EN                                                            \
+    "This message is end-to-end encrypted with OMEMO. To read it, open "       \
+    "this chat in an app that supports OMEMO encryption."
+#define FALLBACK_UR                                                                                                             \
+    "یہ پیغام OMEMO کے ذریعے اینڈ ٹو اینڈ خفیہ کیا گیا ہے۔ اسے پڑھنے کے لیے " \
+    "یہ گفتگو کسی ایسی ایپ میں کھولیں جو OMEMO خفیہ کاری کی سہولت رکھتی ہو۔"
+
+static const struct so_option options[] = {
+    {"chat", SO_OPT_ENUM, "required", "required|warn|off",
+     "policy for chat and normal messages and MUC private messages"},
+    {"groupchat", SO_OPT_ENUM, "required", "required|warn|off",
+     "policy for groupchat messages in MUC rooms"},
+    {"schemes", SO_OPT_LIST, "omemo-legacy, omemo2",
+     "omemo-legacy|omemo2|openpgp|pgp-legacy|otr",
+     "encryption schemes whose payloads are accepted"},
+    {"strictness", SO_OPT_ENUM, "strict", "strict|compatible",
+     "strict refuses reactions and retraction fallback bodies"},
+    {"exempt_jids", SO_OPT_LIST, "", NULL,
+     "bare JIDs whose messages, sent or received, are not checked"},
+    {"exempt_domains", SO_OPT_LIST, "", NULL,
+     "domains whose messages, sent or received, are not checked"},
+    {"exempt_rooms", SO_OPT_LIST, "", NULL,
+     "bare JIDs of MUC rooms whose messages are not checked"},
+    {"exempt_services", SO_OPT_BOOL, "true", NULL,
+     "messages from or to a served host or one of its components pass"},
+    {"fallback_text_en", SO_OPT_STRING, FALLBACK_EN, NULL,
+     "English text that replaces the body beside an encrypted payload"},
+    {"fallback_text_ur", SO_OPT_STRING, FALLBACK_UR, NULL,
+     "Urdu text that replaces the body beside an encrypted payload"},
+    {"warn_interval", SO_OPT_INT, "86400", NULL,
+     "seconds between two notices to one conversation in warn mode"},
+    {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
+};
+
+const struct so_option *so_options(void)
+{
+    return options;
+}
+
+const struct so_option *so_option_find(const char *name)
+{
+    const struct so_option *o;
+
+    if (name == NULL)
+        return NULL;
+    for (o = options; o->name != NULL; o++)
+        if (strcmp(o->name, name) == 0)
+            return o;
+    return NULL;
+}
+
+const char *so_opt_type_str(enum so_opt_type type)
+{
+    switch (type) {
+    case SO_OPT_BOOL:
+        return "bool";
+    case SO_OPT_ENUM:
+        return "enum";
+    case SO_OPT_LIST:
+        return "list";
+    case SO_OPT_STRING:
+        return "string";
+    case SO_OPT_INT:
+        return "int";
+    }
+    return "?";
+}
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} schemes[] = {
+    {"omemo-legacy", SO_SCHEME_OMEMO_LEGACY},
+    {"omemo2", SO_SCHEME_OMEMO2},
+    {"openpgp", SO_SCHEME_OPENPGP},
+    {"pgp-legacy", SO_SCHEME_PGP_LEGACY},
+    {"otr", SO_SCHEME_OTR},
+};
+
+#define N_SCHEMES (sizeof(schemes) / sizeof(schemes[0]))
+
+const char *so_scheme_str(unsigned scheme)
+{
+    size_t i;
+
+    for (i = 0; i < N_SCHEMES; i++)
+        if (schemes[i].bit == scheme)
+            return schemes[i].name;
+    return "?";
+}
+
+static void strlist_clear(struct so_strlist *list)
+{
+    size_t i;
+
+    for (i = 0; i < list->n; i++)
+        free(list->items[i]);
+    list->n = 0;
+}
+
+void so_policy_free(struct so_policy *policy)
+{
+    if (policy == NULL)
+        return;
+    strlist_clear(&policy->exempt_jids);
+    strlist_clear(&policy->exempt_domains);
+    strlist_clear(&policy->exempt_rooms);
+    strlist_clear(&policy->hosts);
+    free(policy->fallback_text_en);
+    free(policy->fallback_text_ur);
+    free(policy);
+}
+
+struct so_policy *so_policy_new(void)
+{
+    struct so_policy *policy = calloc(1, sizeof(*policy));
+    const struct so_option *o;
+
+    if (policy == NULL)
+        return NULL;
+    for (o = options; o->name != NULL; o++) {
+        if (so_policy_set(policy, o->name, o->def, NULL, 0) != SO_OK) {
+            so_policy_free(policy);
+            return NULL;
+        }
+    }
+    return policy;
+}
+
+static bool is_sep(char c)
+{
+    return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Length of the valid UTF-8 sequence at S, or 0 (RFC 3629 §4). */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' ? 1 : 0;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+            return 0;
+        if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
+            return 0;
+        return 3;
+    }
+    if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+            (s[3] & 0xc0) != 0x80)
+            return 0;
+        if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+static bool utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p != '\0') {
+        size_t n = utf8_seq_len(p);
+
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+static bool jid_char_ok(char c)
+{
+    return (unsigned char)c > 0x20 && c != 0x7f && c != '"' && c != '\'' &&
+           c != '<' && c != '>';
+}
+
+/*
+ * Checks one list word for option O: a scheme name, a domain (no '@' or
+ * '/'), or a bare JID (no '/', at most one '@', both parts non-empty).
+ */
+static bool list_word_ok(const struct so_option *o, const char *w)
+{
+    const char *at = strchr(w, '@');
+    size_t i;
+
+    for (i = 0; w[i] != '\0'; i++)
+        if (!jid_char_ok(w[i]))
+            return false;
+    if (i == 0 || i > 1023 || strchr(w, '/') != NULL)
+        return false;
+    if (strcmp(o->name, "exempt_domains") == 0)
+        return at == NULL && w[0] != '.' && w[i - 1] != '.';
+    if (at == NULL)
+        return w[0] != '.' && w[i - 1] != '.';
+    return at != w && at[1] != '\0' && strchr(at + 1, '@') == NULL;
+}
+
+static bool scheme_bit(const char *w, unsigned *bit)
+{
+    size_t i;
+
+    for (i = 0; i < N_SCHEMES; i++) {
+        if (strcmp(schemes[i].name, w) == 0) {
+            *bit = schemes[i].bit;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void set_error(char *errbuf, size_t errlen, const char *name,
+                      const char *what)
+{
+    if (errbuf != NULL && errlen > 0)
+        snprintf(errbuf, errlen, "%s: %s", name, what);
+}
+
+/*
+ * Parses VALUE into TMP (owned by the caller, lower-cased) or, for
+ * "schemes", into *BITS. Returns SO_EINVAL with ERRBUF filled on a bad word.
+ */
+static enum so_err parse_list(const struct so_option *o, const char *value,
+                              struct so_strlist *tmp, unsigned *bits,
+                              char *errbuf, size_t errlen)
+{
+    const char *p = value;
+    char word[1024];
+
+    while (*p != '\0') {
+        size_t n = 0;
+
+        while (is_sep(*p))
+            p++;
+        if (*p == '\0')
+            break;
+        while (*p != '\0' && !is_sep(*p)) {
+            if (n + 1 >= sizeof(word)) {
+                set_error(errbuf, errlen, o->name, "entry too long");
+                return SO_EINVAL;
+            }
+            word[n++] = ascii_lower(*p++);
+        }
+        word[n] = '\0';
+        if (bits != NULL) {
+            unsigned bit;
+
+            if (!scheme_bit(word, &bit)) {
+                set_error(errbuf, errlen, o->name,
+                          "expected omemo-legacy, omemo2, openpgp, "
+                          "pgp-legacy or otr");
+                return SO_EINVAL;
+            }
+            *bits |= bit;
+            continue;
+        }
+        if (!list_word_ok(o, word) || !utf8_valid(word)) {
+            set_error(errbuf, errlen, o->name,
+                      strcmp(o->name, "exempt_domains") == 0
+                          ? "expected domain names separated by commas"
+                          : "expected bare JIDs separated by commas");
+            return SO_EINVAL;
+        }
+        if (tmp->n >= SO_POLICY_MAX_LIST) {
+            set_error(errbuf, errlen, o->name, "too many entries");
+            return SO_EINVAL;
+        }
+        tmp->items[tmp->n] = strdup(word);
+        if (tmp->items[tmp->n] == NULL)
+            return SO_ENOMEM;
+        tmp->n++;
+    }
+    return SO_OK;
+}
+
+static struct so_strlist *policy_list(struct so_policy *policy,
+                                      const char *name)
+{
+    if (strcmp(name, "exempt_jids") == 0)
+        return &policy->exempt_jids;
+    if (strcmp(name, "exempt_domains") == 0)
+        return &policy->exempt_domains;
+    return &policy->exempt_rooms;
+}
+
+static enum so_err set_list(struct so_policy *policy, const struct so_option *o,
+                            const char *value, char *errbuf, size_t errlen)
+{
+    struct so_strlist *tmp;
+    struct so_strlist *dst;
+    unsigned bits = 0;
+    enum so_err err;
+
+    if (strcmp(o->name, "schemes") == 0) {
+        err = parse_list(o, value, NULL, &bits, errbuf, errlen);
+        if (err == SO_OK)
+            policy->schemes = bits;
+        return err;
+    }
+    tmp = calloc(1, sizeof(*tmp));
+    if (tmp == NULL)
+        return SO_ENOMEM;
+    err = parse_list(o, value, tmp, NULL, errbuf, errlen);
+    if (err != SO_OK)
+        goto out;
+    /* The new list is complete: hand its strings over to the policy. */
+    dst = policy_list(policy, o->name);
+    strlist_clear(dst);
+    *dst = *tmp;
+    tmp->n = 0;
+out:
+    strlist_clear(tmp);
+    free(tmp);
+    return err;
+}
+
+static enum so_err set_enum(struct so_policy *policy, const struct so_option *o,
+                            const char *value, char *errbuf, size_t errlen)
+{
+    if (strcmp(o->name, "strictness") == 0) {
+        if (strcmp(value, "strict") == 0 || strcmp(value, "compatible") == 0) {
+            policy->strict = strcmp(value, "strict") == 0;
+            return SO_OK;
+        }
+        set_error(errbuf, errlen, o->name, "expected strict or compatible");
+        return SO_EINVAL;
+    }
+    enum so_mode mode;
+
+    if (strcmp(value, "required") == 0)
+        mode = SO_MODE_REQUIRED;
+    else if (strcmp(value, "warn") == 0)
+        mode = SO_MODE_WARN;
+    else if (strcmp(value, "off") == 0)
+        mode = SO_MODE_OFF;
+    else {
+        set_error(errbuf, errlen, o->name, "expected required, warn or off");
+        return SO_EINVAL;
+    }
+    if (strcmp(o->name, "chat") == 0)
+        policy->chat = mode;
+    else
+        policy->groupchat = mode;
+    return SO_OK;
+}
+
+static enum so_err set_string(struct so_policy *policy,
+                              const struct so_option *o, const char *value,
+                              char *errbuf, size_t errlen)
+{
+    char **dst = strcmp(o->name, "fallback_text_en") == 0
+                     ? &policy->fallback_text_en
+                     : &policy->fallback_text_ur;
+    char *copy;
+
+    if (strlen(value) > SO_POLICY_MAX_STRING) {
+        set_error(errbuf, errlen, o->name, "text longer than 1024 bytes");
+        return SO_EINVAL;
+    }
+    if (!utf8_valid(value)) {
+        set_error(errbuf, errlen, o->name,
+                  "text is not valid UTF-8 or holds control characters");
+        return SO_EINVAL;
+    }
+    if (value[0] == '\0') {
+        set_error(errbuf, errlen, o->name, "text must not be empty");
+        return SO_EINVAL;
+    }
+    copy = strdup(value);
+    if (copy == NULL)
+        return SO_ENOMEM;
+    free(*dst);
+    *dst = copy;
+    return SO_OK;
+}
+
+static enum so_err set_int(struct so_policy *policy, const struct so_option *o,
+                           const char *value, char *errbuf, size_t errlen)
+{
+    unsigned long v = 0;
+    const char *p = value;
+
+    if (*p == '\0')
+        goto bad;
+    for (; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || v > 315360000UL)
+            goto bad;
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (v > 315360000UL) /* ten years */
+        goto bad;
+    policy->warn_interval = v;
+    return SO_OK;
+bad:
+    set_error(errbuf, errlen, o->name,
+              "expected a number of seconds from 0 to 315360000");
+    return SO_EINVAL;
+}
+
+enum so_err so_policy_set(struct so_policy *policy, const char *name,
+                          const char *value, char *errbuf, size_t errlen)
+{
+    const struct so_option *o = so_option_find(name);
+
+    if (policy == NULL || o == NULL) {
+        set_error(errbuf, errlen, name != NULL ? name : "(null)",
+                  "unknown option");
+        return SO_EINVAL;
+    }
+    if (value == NULL) {
+        set_error(errbuf, errlen, name, "missing value");
+        return SO_EINVAL;
+    }
+    switch (o->type) {
+    case SO_OPT_BOOL:
+        if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+            policy->exempt_services = strcmp(value, "true") == 0;
+            return SO_OK;
+        }
+        set_error(errbuf, errlen, name, "expected true or false");
+        return SO_EINVAL;
+    case SO_OPT_ENUM:
+        return set_enum(policy, o, value, errbuf, errlen);
+    case SO_OPT_LIST:
+        return set_list(policy, o, value, errbuf, errlen);
+    case SO_OPT_STRING:
+        return set_string(policy, o, value, errbuf, errlen);
+    case SO_OPT_INT:
+        return set_int(policy, o, value, errbuf, errlen);
+    }
+    return SO_EINVAL;
+}
+
+enum so_err so_policy_add_host(struct so_policy *policy, const char *domain)
+{
+    static const struct so_option host_opt = {"exempt_domains", SO_OPT_LIST, "",
+                                              NULL, "hosts"};
+    char *copy;
+    size_t i;
+
+    if (policy == NULL || domain == NULL || !list_word_ok(&host_opt, domain))
+        return SO_EINVAL;
+    if (policy->hosts.n >= SO_POLICY_MAX_LIST)
+        return SO_ELIMIT;
+    copy = strdup(domain);
+    if (copy == NULL)
+        return SO_ENOMEM;
+    for (i = 0; copy[i] != '\0'; i++)
+        copy[i] = ascii_lower(copy[i]);
+    policy->hosts.items[policy->hosts.n++] = copy;
+    return SO_OK;
+}
