@@ -1,0 +1,412 @@
+-- mod_omemo_policy: refuse messages that are not end-to-end encrypted.
+--
+-- The decision is made by the Smart Office core (smartoffice.so, next to
+-- this file); this module only hooks Prosody's events and applies the
+-- verdict. See docs/modules/omemo_policy.md.
+--
+-- Load it on each VirtualHost and on each MUC Component.
+
+local st = require "util.stanza";
+local jid = require "util.jid";
+
+local jid_bare, jid_host = jid.bare, jid.host;
+
+local dir = module:get_directory();
+local so_path = dir .. "/?.so";
+if not package.cpath:find(so_path, 1, true) then
+	package.cpath = so_path .. ";" .. package.cpath;
+end
+local so = require "smartoffice";
+
+local xmlns_stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
+local xmlns_fallback = "urn:xmpp:fallback:0";
+local xmlns_hints = "urn:xmpp:hints";
+local xmlns_muc_owner = "http://jabber.org/protocol/muc#owner";
+local xmlns_data = "jabber:x:data";
+
+-- Higher than every module that delivers, copies or stores a message:
+-- mod_carbons (-0.5), mod_mam (0 and -1), mod_message (default 0),
+-- mod_offline (runs from mod_message) and mod_muc (0).
+local priority = 1000;
+
+local is_component = module:get_host_type() == "component";
+
+-- Configuration -------------------------------------------------------
+
+-- The textual form of a config value for the core, or nil, message.
+local function option_text(opt, value)
+	local t = type(value);
+	if t == "string" then
+		return value;
+	elseif t == "boolean" then
+		return value and "true" or "false";
+	elseif t == "number" then
+		if value < 0 or value % 1 ~= 0 then
+			return nil, "expected a non-negative integer";
+		end
+		return string.format("%d", value);
+	elseif t == "table" and opt.type == "list" then
+		local words = {};
+		for i, item in ipairs(value) do
+			if type(item) ~= "string" then
+				return nil, "item " .. i .. " is not a string";
+			end
+			words[i] = item;
+		end
+		return table.concat(words, ",");
+	end
+	return nil, "expected a " .. opt.type .. ", got a " .. t;
+end
+
+local function parent_domain(host)
+	return host:match("^[^.]+%.(.+)$");
+end
+
+-- A policy from the config, or nil, message naming the option.
+local function load_policy()
+	local policy, err = so.policy();
+	if not policy then
+		return nil, err;
+	end
+	for _, opt in ipairs(so.options()) do
+		local key = "omemo_policy_" .. opt.name;
+		local value = module:get_option(key);
+		if value ~= nil then
+			local text, why = option_text(opt, value);
+			local ok = text ~= nil;
+			if ok then
+				ok, why = policy:set(opt.name, text);
+			end
+			if not ok then
+				return nil, key .. ": " .. why;
+			end
+		end
+	end
+	local served = { module.host };
+	if is_component then
+		served[#served + 1] = parent_domain(module.host);
+	end
+	for host in pairs(prosody.hosts) do
+		served[#served + 1] = host;
+	end
+	for _, host in ipairs(served) do
+		local ok, why = policy:add_host(host);
+		if not ok then
+			return nil, why;
+		end
+	end
+	return policy;
+end
+
+local policy, load_err = load_policy();
+if not policy then
+	module:log_status("error", "not loaded: %s", load_err);
+	error("mod_omemo_policy: " .. load_err);
+end
+
+local warned = assert(so.warn_table(4096));
+
+module:hook_global("config-reloaded", function ()
+	local fresh, err = load_policy();
+	if not fresh then
+		module:log_status("error",
+			"config reload: %s; the previous policy stays in force", err);
+		return;
+	end
+	policy = fresh;
+	module:set_status("info", "policy reloaded", true);
+	module:log("info", "policy reloaded from the config");
+end);
+
+module:hook_global("host-activated", function (host)
+	policy:add_host(host);
+end);
+
+-- Statistics ------------------------------------------------------------
+
+local decisions = module:metric("counter", "decisions", "",
+	"OMEMO policy decisions", { "action", "class" });
+
+-- Applying a verdict ------------------------------------------------------
+
+-- A fresh error for a refused message: never a copy of the original, so
+-- the content that was refused never travels back (st.error_reply in
+-- 0.12 copies no children either, but we do not rely on it).
+local function refusal(stanza, from, reason_code, condition)
+	local en, ur = so.refusal_text(reason_code);
+	return st.message({
+		type = "error";
+		id = stanza.attr.id;
+		from = from;
+		to = stanza.attr.from;
+	}):tag("error", { type = "modify" })
+		:tag(condition or "policy-violation",
+			{ xmlns = xmlns_stanzas }):up()
+		:text_tag("text", en,
+			{ xmlns = xmlns_stanzas; ["xml:lang"] = "en" })
+		:text_tag("text", ur,
+			{ xmlns = xmlns_stanzas; ["xml:lang"] = "ur" })
+	:up();
+end
+
+local function send_to_sender(origin, stanza)
+	if origin and origin.type == "c2s" and origin.send then
+		origin.send(stanza);
+	else
+		module:send(stanza);
+	end
+end
+
+-- Replaces the text of each <body> with the fallback text and drops the
+-- XEP-0428 fallback markers, whose ranges pointed into the old body.
+local function rewrite_fallback(msg)
+	local text = policy:get("fallback_text_en") .. "\n"
+		.. policy:get("fallback_text_ur");
+	msg:maptags(function (child)
+		if child.name == "body"
+		and (child.attr.xmlns == nil
+			or child.attr.xmlns == "jabber:client"
+			or child.attr.xmlns == "jabber:server") then
+			return st.stanza("body", child.attr):text(text);
+		elseif child.name == "fallback"
+		and child.attr.xmlns == xmlns_fallback then
+			return nil;
+		end
+		return child;
+	end);
+end
+
+-- A notice to the sender of a message that warn mode let through. It
+-- comes from the server itself (or the MUC service), which the core
+-- classifies as server traffic, so it is never policed in turn; it is
+-- not sent through any pre-message event either.
+local function send_notice(origin, stanza)
+	local en, ur = so.warn_text();
+	local notice = st.message({
+		type = "chat";
+		from = module.host;
+		to = stanza.attr.from;
+		id = "omemo-policy-" .. os.time();
+	}):text_tag("body", en .. "\n" .. ur)
+		:tag("no-store", { xmlns = xmlns_hints }):up()
+		:tag("no-copy", { xmlns = xmlns_hints }):up();
+	send_to_sender(origin, notice);
+end
+
+-- Judges STANZA from SENDER (bare) to RECIPIENT (bare) and applies the
+-- verdict. ERROR_FROM is the address the refusal comes from. Returns true
+-- when the stanza was refused and must go no further.
+local function enforce(origin, stanza, sender, recipient, error_from)
+	local action, class, reason, code, condition, rewrite, warn,
+		groupchat, judged = policy:classify(stanza);
+	decisions:with_labels(action, class):add(1);
+
+	if action == "refuse" then
+		local kind = stanza.attr.type or "normal";
+		module:log("info", "refused %s message from %s to %s: %s (%s)",
+			kind, sender, recipient, class, reason);
+		if stanza.attr.type ~= "error" then
+			send_to_sender(origin,
+				refusal(stanza, error_from, code, condition));
+		end
+		return true;
+	end
+	if rewrite and judged then
+		rewrite_fallback(judged);
+	end
+	if warn then
+		local interval = policy:get("warn_interval");
+		if warned:due(sender, recipient, os.time(), interval) then
+			module:log("info",
+				"warned %s about a %s %s message to %s, delivering",
+				sender, class, groupchat and "groupchat" or "chat",
+				recipient);
+			send_notice(origin, stanza);
+		end
+	end
+	return nil;
+end
+
+-- Ingress 1: messages from local clients ---------------------------------
+
+-- A message to a local component that loads this module too (the MUC
+-- service) is judged there, where the room is known; judging it twice
+-- would count it twice and could warn twice.
+local function policed_elsewhere(to)
+	local host = to and prosody.hosts[jid_host(to)];
+	return host ~= nil and host.type == "component"
+		and host.modules.omemo_policy ~= nil;
+end
+
+-- The error comes from the intended recipient's bare JID: Profanity and
+-- others show an error from a bare JID in the chat window, but one from a
+-- full JID only in the console, and the sender must see why the message
+-- did not arrive in the conversation it was written in.
+local function from_local_client(event)
+	local origin, stanza = event.origin, event.stanza;
+	if policed_elsewhere(stanza.attr.to) then
+		return;
+	end
+	local sender = jid_bare(stanza.attr.from)
+		or (origin.username .. "@" .. origin.host);
+	local recipient = jid_bare(stanza.attr.to) or sender;
+	return enforce(origin, stanza, sender, recipient, recipient);
+end
+
+-- Ingress 2: messages from other servers to local users -------------------
+
+local function from_remote_server(event)
+	local origin, stanza = event.origin, event.stanza;
+	if origin.type ~= "s2sin" then
+		return;
+	end
+	local recipient = jid_bare(stanza.attr.to);
+	return enforce(origin, stanza, jid_bare(stanza.attr.from),
+		recipient, recipient);
+end
+
+if not is_component then
+	module:hook("pre-message/bare", from_local_client, priority);
+	module:hook("pre-message/full", from_local_client, priority);
+	module:hook("pre-message/host", from_local_client, priority);
+	module:hook("message/bare", from_remote_server, priority);
+	module:hook("message/full", from_remote_server, priority);
+end
+
+-- Ingress 3: the MUC service ---------------------------------------------
+
+local room_text_en = "Group chats on this server must be members-only "
+	.. "and non-anonymous, so that their messages can be end-to-end "
+	.. "encrypted (OMEMO). This room configuration is not allowed.";
+local room_text_ur = "اس سرور پر گروپ چیٹ صرف اراکین کے لیے اور "
+	.. "غیر گمنام ہونی چاہیے تاکہ اس کے پیغامات اینڈ ٹو اینڈ خفیہ "
+	.. "(OMEMO) کیے جا سکیں۔ کمرے کی یہ ترتیب قابلِ قبول نہیں۔";
+
+local join_text_en = "This room is not members-only and non-anonymous, "
+	.. "as end-to-end encryption (OMEMO) requires. Ask its owner to "
+	.. "change its configuration.";
+local join_text_ur = "یہ کمرہ صرف اراکین کے لیے اور غیر گمنام نہیں، "
+	.. "جو اینڈ ٹو اینڈ خفیہ کاری (OMEMO) کے لیے ضروری ہے۔ اس کے "
+	.. "مالک سے اس کی ترتیب بدلنے کو کہیں۔";
+
+local function room_error(stanza, from, condition, en, ur)
+	local reply = st.error_reply(stanza, "modify", condition, nil, from);
+	reply:tag("text", { xmlns = xmlns_stanzas; ["xml:lang"] = "en" })
+		:text(en):up();
+	reply:tag("text", { xmlns = xmlns_stanzas; ["xml:lang"] = "ur" })
+		:text(ur):up();
+	return reply;
+end
+
+local function room_rule_applies(room)
+	if policy:get("groupchat") ~= "required" then
+		return false;
+	end
+	for _, exempt in ipairs(policy:get("exempt_rooms")) do
+		if exempt == room.jid then
+			return false;
+		end
+	end
+	return true;
+end
+
+local function room_complies(room)
+	return room:get_members_only() and room:get_whois() == "anyone";
+end
+
+local function form_bool(value)
+	return value == "1" or value == "true";
+end
+
+-- Groupchat: after mod_muc's role check (50), before the broadcast that
+-- mod_muc_mam archives.
+local function from_occupant_groupchat(event)
+	local stanza, room = event.stanza, event.room;
+	return enforce(event.origin, stanza, jid_bare(stanza.attr.from),
+		room.jid, room.jid);
+end
+
+-- Private messages: seen as message/full on the component, while the
+-- stanza still carries the sender's real JID.
+local function from_occupant_private(event)
+	local stanza = event.stanza;
+	if stanza.attr.type == "groupchat" or stanza.attr.type == "error" then
+		return;
+	end
+	local room_jid = jid_bare(stanza.attr.to);
+	return enforce(event.origin, stanza, jid_bare(stanza.attr.from),
+		stanza.attr.to, room_jid);
+end
+
+-- New rooms start members-only and non-anonymous (mod_muc has already
+-- applied its own defaults when this fires).
+local function on_room_pre_create(event)
+	local room = event.room;
+	if room_rule_applies(room) then
+		room:set_members_only(true);
+		room:set_whois("anyone");
+	end
+end
+
+-- A configuration form that would make the room anonymous or open, or an
+-- instant room accepted while the room is so, is refused before mod_muc
+-- applies it.
+local function on_owner_set(event)
+	local origin, stanza = event.origin, event.stanza;
+	local room_jid = jid_bare(stanza.attr.to);
+	local muc = prosody.hosts[module.host].modules.muc;
+	local room = muc and muc.get_room_from_jid(room_jid);
+	if not room or not room_rule_applies(room) then
+		return;
+	end
+	local form = stanza.tags[1]:get_child("x", xmlns_data);
+	if not form or form.attr.type ~= "submit" then
+		return;
+	end
+	local members_only, whois = room:get_members_only(), room:get_whois();
+	for field in form:childtags("field") do
+		local var, value = field.attr.var, field:get_child_text("value");
+		if var == "muc#roomconfig_membersonly" and value then
+			members_only = form_bool(value);
+		elseif var == "muc#roomconfig_whois" and value then
+			whois = value;
+		end
+	end
+	if members_only and whois == "anyone" then
+		return;
+	end
+	module:log("info", "refused configuration of %s by %s: %s",
+		room_jid, jid_bare(stanza.attr.from),
+		members_only and "anonymous" or "not members-only");
+	origin.send(room_error(stanza, room_jid, "not-acceptable",
+		room_text_en, room_text_ur));
+	return true;
+end
+
+-- Joining a room that does not comply (one made before the policy) is
+-- refused, except to its owners and admins so they can fix it.
+local function on_occupant_pre_join(event)
+	local room, stanza = event.room, event.stanza;
+	if event.is_new_room or not room_rule_applies(room)
+	or room_complies(room) then
+		return;
+	end
+	local affiliation = room:get_affiliation(stanza.attr.from);
+	if affiliation == "owner" or affiliation == "admin" then
+		return;
+	end
+	module:log("info", "refused join of %s to %s: room not compliant",
+		jid_bare(stanza.attr.from), room.jid);
+	event.origin.send(room_error(stanza, room.jid, "not-acceptable",
+		join_text_en, join_text_ur));
+	return true;
+end
+
+if is_component then
+	module:hook("muc-occupant-groupchat", from_occupant_groupchat, 45);
+	module:hook("message/full", from_occupant_private, priority);
+	module:hook("muc-room-pre-create", on_room_pre_create, -100);
+	module:hook("muc-occupant-pre-join", on_occupant_pre_join, 20);
+	module:hook("iq-set/bare/" .. xmlns_muc_owner .. ":query",
+		on_owner_set, priority);
+end
