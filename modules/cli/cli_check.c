@@ -63,8 +63,8 @@ static int usage_error(const char *what, const char *arg)
 /* Value of option NAME at argv[*I], as "--name value" or "--name=value";
  * NULL when argv[*I] is not that option. Sets *MISSING when it is but has
  * no value. */
-static const char *option_value(int argc, char **argv, int *i,
-                                const char *name, bool *missing)
+static const char *option_value(int argc, char **argv, int *i, const char *name,
+                                bool *missing)
 {
     size_t n = strlen(name);
     const char *a = argv[*i];
@@ -206,8 +206,8 @@ static int check_file(const struct so_policy *policy, const char *path,
     err = so_xml_parse(&arena, buf, len, &root, &xerr);
     if (err != SO_OK) {
         if (xerr.line > 0)
-            fprintf(stderr, "%s:%lu:%lu: %s\n", path, xerr.line,
-                    xerr.column, xerr.msg);
+            fprintf(stderr, "%s:%lu:%lu: %s\n", path, xerr.line, xerr.column,
+                    xerr.msg);
         else
             fprintf(stderr, "%s: %s\n", path,
                     xerr.msg[0] != '\0' ? xerr.msg : so_err_str(err));

@@ -116,8 +116,8 @@ int cli_options_main(int argc, char **argv)
             options_usage(stdout);
             return CLI_EXIT_OK;
         } else {
-            fprintf(stderr, "%s options: unknown argument '%s'\n",
-                    cli_progname, argv[i]);
+            fprintf(stderr, "%s options: unknown argument '%s'\n", cli_progname,
+                    argv[i]);
             options_usage(stderr);
             return CLI_EXIT_USAGE;
         }

@@ -132,12 +132,11 @@ static int apply(struct so_policy *policy, const struct policy_line *pl,
     if (opt == NULL) {
         const char *bare = pl->name + strlen(PROSODY_PREFIX);
 
-        if (strncmp(pl->name, PROSODY_PREFIX, strlen(PROSODY_PREFIX)) ==
-                0 &&
+        if (strncmp(pl->name, PROSODY_PREFIX, strlen(PROSODY_PREFIX)) == 0 &&
             so_option_find(bare) != NULL)
             snprintf(errbuf, errlen,
-                     "unknown option '%s' (a policy file says '%s')",
-                     pl->name, bare);
+                     "unknown option '%s' (a policy file says '%s')", pl->name,
+                     bare);
         else
             snprintf(errbuf, errlen,
                      "unknown option '%s' (see 'smartoffice options')",
@@ -196,8 +195,7 @@ int cli_policy_read(struct so_policy *policy, const char *path, char *errbuf,
         lineno++;
         strip_newline(line, &len);
         if ((size_t)len != strlen(line)) {
-            snprintf(errbuf, errlen, "%s:%lu: NUL byte in line", path,
-                     lineno);
+            snprintf(errbuf, errlen, "%s:%lu: NUL byte in line", path, lineno);
             goto out_free;
         }
         kind = split_line(line, &pl, &bad);
