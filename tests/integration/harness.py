@@ -144,7 +144,8 @@ class Client:
         self.lines = queue.Queue()
         self.inbox = []
         self.seq = 0
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         first = self._next_line(time.monotonic() + timeout)
         if not first or not first.startswith("ready "):
             err = self.proc.stderr.read() if self.proc.poll() is not None \
@@ -258,6 +259,7 @@ class Client:
             except (BrokenPipeError, subprocess.TimeoutExpired, OSError):
                 self.proc.kill()
                 self.proc.wait()
+        self.reader.join(timeout=3)
         for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
                 f.close()
