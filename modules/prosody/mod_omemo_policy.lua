@@ -78,6 +78,8 @@ local function load_policy()
 				ok, why = policy:set(opt.name, text);
 			end
 			if not ok then
+				-- the core's message may start with the bare name
+				why = why:gsub("^" .. opt.name .. ": ", "");
 				return nil, key .. ": " .. why;
 			end
 		end
