@@ -89,6 +89,11 @@ $(B)/bench/%: tests/bench/%.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) -lexpat
 
+# The load generator is an XMPP client, not a core benchmark.
+$(B)/bench/bench_flood: tests/bench/bench_flood.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(STROPHE_CFLAGS) -o $@ $< $(STROPHE_LIBS)
+
 $(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard modules/core/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Imodules/core \
