@@ -186,6 +186,24 @@ static void print_verdict(const struct so_verdict *v, const char *path)
            note, path);
 }
 
+/* "FILE:LINE:COLUMN: not well-formed: ..." for a syntax error; a refused
+ * feature (DOCTYPE, entities) or a limit is named as the core names it. */
+static void print_parse_error(const char *path, enum so_err err,
+                              const struct so_xml_error *xerr)
+{
+    const char *msg = xerr->msg[0] != '\0' ? xerr->msg : so_err_str(err);
+    const char *prefix = "";
+
+    if (err == SO_EPARSE && strstr(msg, "refused") == NULL &&
+        strncmp(msg, "not well-formed", 15) != 0)
+        prefix = "not well-formed: ";
+    if (xerr->line > 0)
+        fprintf(stderr, "%s:%lu:%lu: %s%s\n", path, xerr->line, xerr->column,
+                prefix, msg);
+    else
+        fprintf(stderr, "%s: %s%s\n", path, prefix, msg);
+}
+
 /* Classifies one file. Returns 0 and sets *REFUSED, or -1 after printing
  * an error naming the file. */
 static int check_file(const struct so_policy *policy, const char *path,
@@ -205,12 +223,7 @@ static int check_file(const struct so_policy *policy, const char *path,
         goto out;
     err = so_xml_parse(&arena, buf, len, &root, &xerr);
     if (err != SO_OK) {
-        if (xerr.line > 0)
-            fprintf(stderr, "%s:%lu:%lu: %s\n", path, xerr.line, xerr.column,
-                    xerr.msg);
-        else
-            fprintf(stderr, "%s: %s\n", path,
-                    xerr.msg[0] != '\0' ? xerr.msg : so_err_str(err));
+        print_parse_error(path, err, &xerr);
         goto out_free;
     }
     so_omemo_classify(policy, root, &v);

@@ -179,7 +179,7 @@ int cli_policy_read(struct so_policy *policy, const char *path, char *errbuf,
 
     f = fopen(path, "r");
     if (f == NULL) {
-        snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        snprintf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
         goto out;
     }
     seen = calloc(option_count() + 1, sizeof(*seen));
@@ -211,7 +211,7 @@ int cli_policy_read(struct so_policy *policy, const char *path, char *errbuf,
         }
     }
     if (ferror(f)) {
-        snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        snprintf(errbuf, errlen, "%s: cannot read: %s", path, strerror(errno));
         goto out_free;
     }
     rc = 0;
