@@ -9,6 +9,7 @@ import base64
 import os
 import queue
 import secrets
+import socket
 import subprocess
 import threading
 import time
@@ -294,6 +295,11 @@ class Stack:
         subprocess.run(args, check=True)
 
     def start(self):
+        for port in (self.c2s, self.http):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    raise Failure(f"{self.name}: port {port} is already in "
+                                  "use; is an old test server running?")
         subprocess.run([STACK, "start", self.dir], check=True)
         self.started = True
 
