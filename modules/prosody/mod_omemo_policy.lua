@@ -62,13 +62,14 @@ local function parent_domain(host)
 	return host:match("^[^.]+%.(.+)$");
 end
 
--- A policy from the config, or nil, message naming the option.
-local function load_policy()
+-- A policy from the config (or, when DEFAULTS_ONLY, with every option at
+-- its default), or nil, message naming the option.
+local function load_policy(defaults_only)
 	local policy, err = so.policy();
 	if not policy then
 		return nil, err;
 	end
-	for _, opt in ipairs(so.options()) do
+	for _, opt in ipairs(defaults_only and {} or so.options()) do
 		local key = "omemo_policy_" .. opt.name;
 		local value = module:get_option(key);
 		if value ~= nil then
@@ -100,10 +101,16 @@ local function load_policy()
 	return policy;
 end
 
-local policy, load_err = load_policy();
+-- Fail closed: a mistake in the config must not leave the host without
+-- enforcement. Every option's default is the strict choice (both modes
+-- required, no exemption beyond the host's own services), so the host
+-- enforces the defaults until the config is fixed and reloaded.
+local policy, load_err = load_policy(false);
 if not policy then
-	module:log_status("error", "not loaded: %s", load_err);
-	error("mod_omemo_policy: " .. load_err);
+	module:log_status("error",
+		"%s; enforcing the default policy until the config is fixed",
+		load_err);
+	policy = assert(load_policy(true));
 end
 
 local warned = assert(so.warn_table(4096));
