@@ -21,15 +21,15 @@ enum so_action {
 
 /* What the judged message is. */
 enum so_class {
-    SO_CLASS_ENCRYPTED = 0,   /* a valid payload of an accepted scheme */
-    SO_CLASS_KEY_TRANSPORT,   /* OMEMO without payload: keys, heartbeats */
-    SO_CLASS_METADATA,        /* no content at all: chat states, receipts */
-    SO_CLASS_PLAINTEXT,       /* readable content in the clear */
-    SO_CLASS_UNACCEPTED,      /* encrypted with a scheme not accepted */
-    SO_CLASS_MALFORMED,       /* an encryption element that does not count */
-    SO_CLASS_SERVER,          /* server traffic: errors, PEP, host headlines */
-    SO_CLASS_EXEMPT,          /* from or to an exempt JID, domain or room */
-    SO_CLASS_UNCHECKED,       /* the policy for this type is off */
+    SO_CLASS_ENCRYPTED = 0, /* a valid payload of an accepted scheme */
+    SO_CLASS_KEY_TRANSPORT, /* OMEMO without payload: keys, heartbeats */
+    SO_CLASS_METADATA,      /* no content at all: chat states, receipts */
+    SO_CLASS_PLAINTEXT,     /* readable content in the clear */
+    SO_CLASS_UNACCEPTED,    /* encrypted with a scheme not accepted */
+    SO_CLASS_MALFORMED,     /* an encryption element that does not count */
+    SO_CLASS_SERVER,        /* server traffic: errors, PEP, host headlines */
+    SO_CLASS_EXEMPT,        /* from or to an exempt JID, domain or room */
+    SO_CLASS_UNCHECKED,     /* the policy for this type is off */
     SO_CLASS_COUNT
 };
 
@@ -94,11 +94,11 @@ struct so_verdict {
     enum so_action action;
     enum so_class cls;
     enum so_reason reason;
-    enum so_cond cond;      /* SO_COND_NONE unless refused */
-    unsigned rewrite;       /* so_rewrite bits */
-    unsigned schemes;       /* valid so_scheme bits found */
-    bool warn;              /* warn mode: would have been refused; notify */
-    bool groupchat;         /* judged under the groupchat policy */
+    enum so_cond cond; /* SO_COND_NONE unless refused */
+    unsigned rewrite;  /* so_rewrite bits */
+    unsigned schemes;  /* valid so_scheme bits found */
+    bool warn;         /* warn mode: would have been refused; notify */
+    bool groupchat;    /* judged under the groupchat policy */
     /* The message that was judged: the stanza itself, or the message
      * forwarded inside a carbon or archive result. Borrowed. */
     const struct so_node *judged;

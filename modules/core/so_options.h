@@ -24,11 +24,11 @@ enum so_opt_type {
 };
 
 struct so_option {
-    const char *name;     /* e.g. "chat" */
+    const char *name; /* e.g. "chat" */
     enum so_opt_type type;
-    const char *def;      /* default, as it would be written in a file */
-    const char *choices;  /* ENUM and LIST of words: "a|b|c"; else NULL */
-    const char *doc;      /* one line */
+    const char *def;     /* default, as it would be written in a file */
+    const char *choices; /* ENUM and LIST of words: "a|b|c"; else NULL */
+    const char *doc;     /* one line */
 };
 
 /* The option table, terminated by an entry whose name is NULL. Static. */
@@ -73,8 +73,8 @@ struct so_policy {
     struct so_strlist exempt_jids;
     struct so_strlist exempt_domains;
     struct so_strlist exempt_rooms;
-    char *fallback_text_en; /* owned */
-    char *fallback_text_ur; /* owned */
+    char *fallback_text_en;      /* owned */
+    char *fallback_text_ur;      /* owned */
     unsigned long warn_interval; /* seconds between notices in warn mode */
     /* Domains this server serves; set by the host, not an option. */
     struct so_strlist hosts;

@@ -95,8 +95,8 @@ char *so_arena_strndup(struct so_arena *arena, const char *s, size_t len)
     return copy;
 }
 
-struct so_node *so_view_node_new(struct so_arena *arena,
-                                 struct so_node *parent, enum so_err *err)
+struct so_node *so_view_node_new(struct so_arena *arena, struct so_node *parent,
+                                 enum so_err *err)
 {
     struct so_node *node;
 

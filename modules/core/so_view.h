@@ -92,8 +92,8 @@ char *so_arena_strndup(struct so_arena *arena, const char *s, size_t len);
  * the last child of PARENT (or a root when PARENT is NULL), or NULL with
  * *ERR set to SO_ENOMEM or SO_ELIMIT. The caller sets name, ns and text.
  */
-struct so_node *so_view_node_new(struct so_arena *arena,
-                                 struct so_node *parent, enum so_err *err);
+struct so_node *so_view_node_new(struct so_arena *arena, struct so_node *parent,
+                                 enum so_err *err);
 /* Prepends an attribute to NODE; NAME and VALUE are borrowed. */
 enum so_err so_view_attr_add(struct so_arena *arena, struct so_node *node,
                              const char *name, const char *value);

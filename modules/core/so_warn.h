@@ -24,7 +24,7 @@ void so_warn_table_free(struct so_warn_table *table);
  * has not been warned within INTERVAL seconds of NOW; it is then recorded
  * as warned at NOW.
  */
-bool so_warn_due(struct so_warn_table *table, const char *from,
-                 const char *to, unsigned long now, unsigned long interval);
+bool so_warn_due(struct so_warn_table *table, const char *from, const char *to,
+                 unsigned long now, unsigned long interval);
 
 #endif

@@ -28,7 +28,6 @@ struct so_xml_error {
  * or SO_ENOMEM, sets *ROOT to NULL and fills ERR.
  */
 enum so_err so_xml_parse(struct so_arena *arena, const char *buf, size_t len,
-                         const struct so_node **root,
-                         struct so_xml_error *err);
+                         const struct so_node **root, struct so_xml_error *err);
 
 #endif
