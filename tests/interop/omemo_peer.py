@@ -606,7 +606,7 @@ async def serve(args):
 async def own_device(p):
     own, _others = await p.sm.get_own_device_information()
     return {"id": own.device_id,
-            "fingerprint": " ".join(p.sm.format_identity_key(
+            "fingerprint": "-".join(p.sm.format_identity_key(
                 own.identity_key))}
 
 

@@ -25,6 +25,7 @@ if [ "$cmd" = cleanup ]; then
         tmux -L "$sock" kill-server 2>/dev/null
     done <"$sockets"
     rm -f "$sockets"
+    [ -f "$work/erin.pid" ] && kill "$(cat "$work/erin.pid")" 2>/dev/null
     exit 0
 fi
 [ "$cmd" = scenario ] && [ $# -eq 4 ] || {
@@ -77,17 +78,27 @@ wait_for() {
 on_screen() { screen "$1" | grep -E -q -- "$2"; }
 in_log() { grep -E -q -- "$2" "$(log_of "$1")" 2>/dev/null; }
 
-# Gives carol and dave a mutual presence subscription by writing their
-# rosters before they log in: the OMEMO nodes are presence-only on stock
-# Prosody 0.12.
+# Gives carol a mutual presence subscription with dave and with erin by
+# writing their rosters before they log in: the OMEMO nodes are
+# presence-only on stock Prosody 0.12.
 write_rosters() {
-    local dir="$stack/data/$domain/roster" a b
+    local dir="$stack/data/$domain/roster"
     mkdir -p "$dir"
-    for a in carol dave; do
-        b=$([ $a = carol ] && echo dave || echo carol)
-        printf 'return {\n\t["%s@%s"] = { subscription = "both"; groups = {}; };\n\t[false] = { version = 1; };\n};\n' \
-            "$b" "$domain" >"$dir/$a.dat"
+    roster_file carol dave erin >"$dir/carol.dat"
+    roster_file dave carol >"$dir/dave.dat"
+    roster_file erin carol >"$dir/erin.dat"
+}
+
+# roster_file USER CONTACT...: Prosody's stored roster of USER.
+roster_file() {
+    local c
+    shift
+    echo "return {"
+    for c in "$@"; do
+        printf '\t["%s@%s"] = { subscription = "both"; groups = {}; };\n' \
+            "$c" "$domain"
     done
+    printf '\t[false] = { version = 1; };\n};\n'
 }
 
 start_client() {
@@ -137,6 +148,15 @@ fingerprint_known() {
     return 1
 }
 
+# trust USER PEER FP: trusts FP and waits for the session it builds; a
+# message typed before that is not sent at all.
+trust() {
+    keys "$1" "/omemo trust $2@$domain $3"
+    wait_for 10 in_log "$1" "create session with $2@$domain device" ||
+        fail "$1 builds an OMEMO session with $2" "create session" \
+            "$(grep -F "$2@$domain" "$(log_of "$1")" | tail -n 1)"
+}
+
 # sent_id USER TEXT: the id of the message USER sent with TEXT inside.
 sent_id() {
     grep -E "SENT: <message " "$(log_of "$1")" | grep -F -- "$2" |
@@ -175,9 +195,7 @@ run_scenario() {
         return
     fi
     pass "carol fetches dave's bundle ($fp)"
-    keys carol "/omemo trust dave@$domain $fp"
-    wait_for 5 on_screen carol "fingerprint: $fp \(trusted\)" ||
-        keys carol "/omemo fingerprint dave@$domain"
+    trust carol dave "$fp"
     local text1="profanity one: encrypted hello from carol $$"
     keys carol "/msg dave@$domain $text1"
     wait_for 10 on_screen carol "~ me: $text1"
@@ -249,7 +267,63 @@ run_scenario() {
     fi
 }
 
+# ---- Profanity and the python-omemo peer (libsignal against python-omemo)
+
+peer_out="$work/erin.out"
+
+# Starts erin, a python-omemo peer in serve mode, reading commands from a
+# FIFO held open on descriptor 7.
+start_peer() {
+    mkfifo "$work/erin.in"
+    /usr/bin/python3 "$(dirname "$0")/omemo_peer.py" serve --stack "$stack" \
+        --port "$port" --me "erin@$domain:pw-erin" --workdir "$work" \
+        <"$work/erin.in" >"$peer_out" 2>"$work/erin.err" &
+    echo $! >"$work/erin.pid"
+    exec 7>"$work/erin.in"
+    wait_for 30 grep -q '"event": "ready"' "$peer_out"
+}
+
+peer_cmd() { echo "$1" >&7; }
+peer_said() { grep -F -q -- "$1" "$peer_out"; }
+
+cross_scenario() {
+    start_peer || { fail "erin (python-omemo) comes online" "ready" \
+        "$(tail -n 3 "$work/erin.err")"; return; }
+    pass "erin (python-omemo) comes online and publishes keys"
+    local erin_fp
+    erin_fp=$(sed -n 's/.*"fingerprint": "\([0-9a-f-]*\)".*/\1/p' "$peer_out")
+
+    # 3. carol (Profanity) -> erin (python-omemo).
+    keys carol "/omemo start erin@$domain"
+    wait_for 15 fingerprint_known carol erin
+    check "carol sees erin's python-omemo fingerprint" "$erin_fp" \
+        "$(fingerprint carol erin)"
+    trust carol erin "$erin_fp"
+    local text3="profanity three: carol to python-omemo $$"
+    keys carol "/msg erin@$domain $text3"
+    local want3="\"omemo\": \"eu.siacs.conversations.axolotl\", \"text\": \"$text3\""
+    if wait_for 15 peer_said "$want3"; then
+        pass "python-omemo decrypts Profanity's OMEMO 0.3 message"
+    else
+        fail "python-omemo decrypts Profanity's OMEMO 0.3 message" "$want3" \
+            "$(grep -F -- "carol@" "$peer_out" | tail -n 2)"
+    fi
+
+    # 4. erin (python-omemo) -> carol (Profanity).
+    local text4="profanity four: python-omemo to carol $$"
+    peer_cmd "{\"cmd\": \"send\", \"to\": \"carol@$domain\", \"omemo\": \"0.3\", \"text\": \"$text4\", \"body\": \"ERIN-CLIENT-FALLBACK\"}"
+    if wait_for 15 on_screen carol "~ erin@$domain/[^:]*: $text4"; then
+        pass "Profanity decrypts python-omemo's OMEMO 0.3 message (~)"
+    else
+        fail "Profanity decrypts python-omemo's OMEMO 0.3 message" \
+            "~ erin@$domain/...: $text4" \
+            "$(screen carol | grep -F "erin@" | tail -n 3) $(tail -n 2 "$peer_out")"
+    fi
+    peer_cmd '{"cmd": "quit"}'
+}
+
 : >"$sockets"
 run_scenario
+[ "$failed" -eq 0 ] && cross_scenario
 echo "profanity: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
