@@ -775,6 +775,15 @@ static void judge(const struct so_policy *policy, const struct so_node *msg,
         out->reason = SO_R_PEP_EVENT;
         return;
     }
+    /* A wrapper is judged by what it forwards, under the inner type. */
+    inner = may_unwrap ? unwrap(msg, &wrapper) : NULL;
+    if (inner != NULL) {
+        analyse(policy, msg, wrapper, &c);
+        if (!refusable(c.cls)) {
+            judge(policy, inner, false, out);
+            return;
+        }
+    }
     out->groupchat = strcmp(type, "groupchat") == 0;
     mode = out->groupchat ? policy->groupchat : policy->chat;
     if (mode == SO_MODE_OFF) {
@@ -788,12 +797,7 @@ static void judge(const struct so_policy *policy, const struct so_node *msg,
         out->reason = SO_R_EXEMPT;
         return;
     }
-    inner = may_unwrap ? unwrap(msg, &wrapper) : NULL;
     analyse(policy, msg, wrapper, &c);
-    if (inner != NULL && !refusable(c.cls)) {
-        judge(policy, inner, false, out);
-        return;
-    }
     out->cls = c.cls;
     out->reason = c.reason;
     out->culprit = c.culprit;
