@@ -48,6 +48,7 @@ NS_PUBSUB = "http://jabber.org/protocol/pubsub"
 NS_EME = "urn:xmpp:eme:0"
 NS_HINTS = "urn:xmpp:hints"
 NS_SCE = "urn:xmpp:sce:1"
+NS_MAM = "urn:xmpp:mam:2"
 NS_OLD = oldmemo.oldmemo.NAMESPACE
 NS_TWO = twomemo.twomemo.NAMESPACE
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -303,6 +304,25 @@ class Peer(slixmpp.ClientXMPP):
             raise RuntimeError(f"no {namespace} message for {to}")
         return self.send_omemo(to, chosen[0], body)
 
+    async def archive(self, timeout):
+        """Every message of this account's MAM archive (raw elements of
+        the forwarded messages)."""
+        qid = secrets.token_hex(6)
+        iq = self.make_iq_set()
+        iq.append(ET.Element(f"{{{NS_MAM}}}query", queryid=qid))
+        self.seen = getattr(self, "seen", [])
+        await iq.send(timeout=timeout)
+        found = []
+        pending = list(self.seen)
+        while not self.inbox.empty():
+            pending.append(self.inbox.get_nowait())
+        for stanza in pending:
+            result = stanza.find(f"{{{NS_MAM}}}result")
+            if result is None or result.get("queryid") != qid:
+                continue
+            found.extend(result.iter(f"{{{NS_CLIENT}}}message"))
+        return found
+
     def send_plain(self, to, text):
         msg = self.make_message(mto=to, mbody=text, mtype="chat")
         msg_id = secrets.token_hex(8)
@@ -450,8 +470,9 @@ async def scenario(args):
     try:
         await a.online(host, port, t)
         await b.online(host, port, t)
-        c.expect("mutual presence subscription", True,
-                 await subscribe_mutually(a, b, t))
+        if not args.no_subscription:
+            c.expect("mutual presence subscription", True,
+                     await subscribe_mutually(a, b, t))
         await a.start_omemo()
         await b.start_omemo()
         for p in (a, b):
@@ -530,6 +551,15 @@ async def scenario(args):
         got = await next_message(b, lambda s: s.get("id") == id4, t)
         c.expect("B decrypts a later OMEMO 2 message", (NS_TWO, text4),
                  None if got is None else await b.decrypt(got))
+
+        # 5. B's archive holds no plaintext and not A's client fallback.
+        archived = await b.archive(t)
+        texts = [ET.tostring(m).decode() for m in archived]
+        c.expect("B's archive has messages", True, len(texts) > 0,
+                 ok=len(texts) > 0)
+        stored = [x for x in texts if text3 in x or client_fallback in x]
+        c.expect("B's archive holds neither the plaintext nor A's body",
+                 [], [x[:300] for x in stored])
     except Exception as e:  # report, do not hide, any setup failure
         c.expect("scenario ran to the end", "no exception",
                  f"{type(e).__name__}: {e}")
@@ -621,6 +651,8 @@ def main():
     ap.add_argument("--fallback", action="append",
                     help="a text the server's fallback body must contain "
                     "(repeatable: en, ur)")
+    ap.add_argument("--no-subscription", action="store_true",
+                    help="first contact: A and B share no subscription")
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--debug", action="store_true")
