@@ -129,5 +129,12 @@ const char *so_refusal_text_ur(enum so_reason reason);
 /* The notice sent in warn mode, in English and Urdu. Static. */
 const char *so_warn_text_en(void);
 const char *so_warn_text_ur(void);
+/*
+ * The sentence added to a plaintext refusal when the recipient has no
+ * OMEMO device at all ("... has not set up encryption yet"), in English
+ * and Urdu. Static. Defined in so_texts_device.c.
+ */
+const char *so_no_device_text_en(void);
+const char *so_no_device_text_ur(void);
 
 #endif

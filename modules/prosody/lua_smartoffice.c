@@ -12,6 +12,7 @@
  *                                       warn, groupchat, judged
  *   smartoffice.refusal_text(code)   -> en, ur
  *   smartoffice.warn_text()          -> en, ur
+ *   smartoffice.no_device_text()     -> en, ur
  *   smartoffice.options()            -> { {name=, type=, default=,
  *                                          choices=, doc=}, ... }
  *   smartoffice.warn_table(slots)    -> table
@@ -517,6 +518,13 @@ static int l_warn_text(lua_State *L)
     return 2;
 }
 
+static int l_no_device_text(lua_State *L)
+{
+    lua_pushstring(L, so_no_device_text_en());
+    lua_pushstring(L, so_no_device_text_ur());
+    return 2;
+}
+
 static void set_string_field(lua_State *L, const char *key, const char *value)
 {
     if (value == NULL)
@@ -561,6 +569,7 @@ static const luaL_Reg functions[] = {
     {"warn_table", l_warn_table},
     {"refusal_text", l_refusal_text},
     {"warn_text", l_warn_text},
+    {"no_device_text", l_no_device_text},
     {"options", l_options},
     {NULL, NULL},
 };
