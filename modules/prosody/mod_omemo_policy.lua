@@ -31,6 +31,14 @@ local priority = 1000;
 
 local is_component = module:get_host_type() == "component";
 
+-- First contact needs the OMEMO keys of every account readable without a
+-- presence subscription: mod_omemo_pep (docs/omemo-first-contact.md).
+local mod_pep;
+if not is_component then
+	module:depends("omemo_pep");
+	mod_pep = module:depends("pep");
+end
+
 -- Configuration -------------------------------------------------------
 
 -- The textual form of a config value for the core, or nil, message.
@@ -141,8 +149,14 @@ local decisions = module:metric("counter", "decisions", "",
 -- A fresh error for a refused message: never a copy of the original, so
 -- the content that was refused never travels back (st.error_reply in
 -- 0.12 copies no children either, but we do not rely on it).
-local function refusal(stanza, from, reason_code, condition)
+-- NO_DEVICE adds the core's sentence saying the recipient has not set up
+-- encryption yet.
+local function refusal(stanza, from, reason_code, condition, no_device)
 	local en, ur = so.refusal_text(reason_code);
+	if no_device then
+		local dev_en, dev_ur = so.no_device_text();
+		en, ur = en .. " " .. dev_en, ur .. " " .. dev_ur;
+	end
 	return st.message({
 		type = "error";
 		id = stanza.attr.id;
@@ -202,6 +216,35 @@ local function send_notice(origin, stanza)
 	send_to_sender(origin, notice);
 end
 
+-- OMEMO device list nodes of both versions (XEP-0384 §5.3.1).
+local device_list_nodes = {
+	"eu.siacs.conversations.axolotl.devicelist";
+	"urn:xmpp:omemo:2:devices";
+};
+
+-- True when RECIPIENT (bare) is an account of this host that has no OMEMO
+-- device published in either version. Only called on a refusal.
+local function has_no_device(recipient)
+	local username, host = jid.split(recipient);
+	if not mod_pep or not username or host ~= module.host then
+		return false;
+	end
+	local service = mod_pep.get_pep_service(username);
+	for _, node in ipairs(device_list_nodes) do
+		local ok, items = service:get_items(node, true);
+		if ok then
+			for _, id in ipairs(items) do
+				local item = items[id];
+				local list = item and item.tags[1];
+				if list and list:get_child("device") then
+					return false;
+				end
+			end
+		end
+	end
+	return true;
+end
+
 -- Judges STANZA from SENDER (bare) to RECIPIENT (bare) and applies the
 -- verdict. ERROR_FROM is the address the refusal comes from. Returns true
 -- when the stanza was refused and must go no further.
@@ -215,8 +258,14 @@ local function enforce(origin, stanza, sender, recipient, error_from)
 		module:log("info", "refused %s message from %s to %s: %s (%s)",
 			kind, sender, recipient, class, reason);
 		if stanza.attr.type ~= "error" then
-			send_to_sender(origin,
-				refusal(stanza, error_from, code, condition));
+			local no_device = false;
+			if class == "plaintext" then
+				-- never let a storage problem undo the refusal
+				local ok, none = pcall(has_no_device, recipient);
+				no_device = ok and none;
+			end
+			send_to_sender(origin, refusal(stanza, error_from, code,
+				condition, no_device));
 		end
 		return true;
 	end
