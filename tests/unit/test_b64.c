@@ -33,6 +33,14 @@ static const struct {
      "D",
      false, 0}, /* non-ASCII */
     {"QUJ", false, 0},
+    /* runs long enough for the four-at-a-time path, broken anywhere */
+    {"QUJDQUJDQUJD", true, 9},
+    {"QUJDQUJ\nDQUJD", true, 9},
+    {"QUJDQUJDQQ==", true, 7},
+    {"QUJDQQ==QUJD", false, 0}, /* data after padding */
+    {"QUJDQUJDQR==", false, 0}, /* non-zero pad bits */
+    {"QUJDQU\x80JDQUJD", false, 0},
+    {"QUJDQUJDQUJ", false, 0},
 };
 
 START_TEST(test_b64_table)
