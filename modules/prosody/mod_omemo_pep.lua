@@ -17,7 +17,9 @@
 --   * a publish has its publish-options rewritten to ask for it, so a node
 --     it creates gets it and an existing one passes the precondition check;
 --   * a create with a <configure/> form, and an owner's configure form,
---     have the form rewritten the same way.
+--     have the form rewritten the same way;
+--   * an owner's first legacy bundle also publishes the device list it
+--     lacks (see seed_device_list()).
 --
 -- Loaded by mod_omemo_policy on each VirtualHost; see
 -- docs/omemo-first-contact.md.
@@ -33,6 +35,7 @@ local form_type_node_config = xmlns_pubsub .. "#node_config";
 
 local mod_pep = module:depends("pep");
 
+local legacy_devices = "eu.siacs.conversations.axolotl.devicelist";
 local omemo2_bundles = "urn:xmpp:omemo:2:bundles";
 
 -- Device lists and bundles of legacy OMEMO (eu.siacs.conversations.axolotl,
@@ -41,7 +44,7 @@ local function is_omemo_node(node)
 	if type(node) ~= "string" then
 		return false;
 	end
-	return node == "eu.siacs.conversations.axolotl.devicelist"
+	return node == legacy_devices
 		or node:match("^eu%.siacs%.conversations%.axolotl%.bundles:%d+$") ~= nil
 		or node == "urn:xmpp:omemo:2:devices"
 		or node == omemo2_bundles;
@@ -162,6 +165,38 @@ local function open_node(service, node)
 	end
 end
 
+-- A brand-new account's Profanity 0.13 publishes its legacy bundle, then
+-- asks for its own device list and adds its device only to a list it has
+-- received; with no list at all (<item-not-found/>) it never publishes
+-- one and nobody can encrypt for it. So when an owner publishes a legacy
+-- bundle and has no legacy device list yet, the server publishes the list
+-- with that one device, as the owner. An existing list is never touched;
+-- an empty list would be invalid (XEP-0384 0.3 schema: one device or more).
+local function seed_device_list(service, node)
+	local device_id = node:match(
+		"^eu%.siacs%.conversations%.axolotl%.bundles:(%d+)$");
+	if not device_id or service.nodes[legacy_devices] then
+		return;
+	end
+	local item = st.stanza("item", { xmlns = xmlns_pubsub, id = "current" })
+		:tag("list", { xmlns = "eu.siacs.conversations.axolotl" })
+			:tag("device", { id = device_id }):up()
+		:up();
+	local config = {};
+	for key, value in pairs(forced_config) do
+		config[key] = value;
+	end
+	local ok, err = service:publish(legacy_devices, true, "current", item,
+		config);
+	if ok then
+		module:log("info", "published the first omemo device list of %s",
+			service.config.jid or "?");
+	else
+		module:log("warn", "could not publish the omemo device list of %s: %s",
+			service.config.jid or "?", tostring(err));
+	end
+end
+
 -- The PEP service a request is for: the account in `to`, or the sender's
 -- own account when `to` is absent (Prosody removes a `to` that is the
 -- sender's own bare JID before this event, so both look alike here).
@@ -197,6 +232,9 @@ local function on_pubsub(event)
 	end
 	if action.name == "publish" then
 		force_publish_options(pubsub, node);
+		if stanza.attr.to == nil then
+			seed_device_list(service, node);
+		end
 	elseif action.name == "create" then
 		force_create_config(pubsub, node);
 	end
