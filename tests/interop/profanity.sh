@@ -5,8 +5,9 @@
 #   profanity.sh scenario WORK STACK PORT   run the checks; exit 1 on failure
 #   profanity.sh cleanup WORK               kill the tmux servers it started
 #
-# Accounts carol and dave must exist on STACK (a prosody-stack directory)
-# with passwords pw-carol and pw-dave. INTEROP_FALLBACK_EN, when set, is
+# Accounts carol, dave, erin and frank must exist on STACK (a prosody-stack
+# directory) with passwords pw-USER; they must never have been used and
+# share no presence subscription (first contact); frank never logs in. INTEROP_FALLBACK_EN, when set, is
 # the text the server's fallback body must contain. Every wait polls the
 # screen or the debug log with a deadline; nothing sleeps blindly.
 set -uo pipefail
@@ -76,30 +77,8 @@ wait_for() {
 }
 
 on_screen() { screen "$1" | grep -E -q -- "$2"; }
+on_flat_screen() { screen "$1" | tr -s ' \n' '  ' | grep -E -q -- "$2"; }
 in_log() { grep -E -q -- "$2" "$(log_of "$1")" 2>/dev/null; }
-
-# Gives carol a mutual presence subscription with dave and with erin by
-# writing their rosters before they log in: the OMEMO nodes are
-# presence-only on stock Prosody 0.12.
-write_rosters() {
-    local dir="$stack/data/$domain/roster"
-    mkdir -p "$dir"
-    roster_file carol dave erin >"$dir/carol.dat"
-    roster_file dave carol >"$dir/dave.dat"
-    roster_file erin carol >"$dir/erin.dat"
-}
-
-# roster_file USER CONTACT...: Prosody's stored roster of USER.
-roster_file() {
-    local c
-    shift
-    echo "return {"
-    for c in "$@"; do
-        printf '\t["%s@%s"] = { subscription = "both"; groups = {}; };\n' \
-            "$c" "$domain"
-    done
-    printf '\t[false] = { version = 1; };\n};\n'
-}
 
 start_client() {
     local u=$1 h
@@ -120,9 +99,11 @@ start_client() {
     wait_for 20 on_screen "$u" "logged in successfully" || return 1
     keys "$u" "/omemo gen"
     wait_for 30 on_screen "$u" "Your Device ID is" || return 1
-    # A new account's device list is not published by itself.
-    keys "$u" "/omemo clear_device_list"
-    wait_for 10 on_screen "$u" "publish own device ID" || return 1
+    # No /omemo clear_device_list: on a new account the server publishes
+    # the device list with the first bundle (mod_omemo_pep).
+    wait_for 10 in_log "$u" \
+        "RECV: .*axolotl.devicelist.*<device id=\"$(device_id "$u")\"" ||
+        return 1
 }
 
 # device_id USER: the OMEMO device id Profanity generated.
@@ -172,7 +153,6 @@ received() {
 }
 
 run_scenario() {
-    write_rosters
     start_client carol || { fail "carol logs in and publishes keys" \
         "Device ID and device list" "$(screen carol | tail -n 5)"; return; }
     pass "carol logs in, generates and publishes OMEMO keys"
@@ -225,6 +205,27 @@ run_scenario() {
         esac
     fi
 
+    # 1b. dave replies, OMEMO 0.3, decrypted by carol's Profanity.
+    keys dave "/omemo start carol@$domain"
+    wait_for 15 fingerprint_known dave carol
+    local fp_carol
+    fp_carol=$(fingerprint dave carol)
+    if [ -z "$fp_carol" ]; then
+        fail "dave fetches carol's bundle" "a fingerprint" \
+            "$(screen dave | tail -n 4)"
+        return
+    fi
+    keys dave "/omemo trust carol@$domain $fp_carol"
+    local text1b="profanity one-b: encrypted reply from dave $$"
+    keys dave "/msg carol@$domain $text1b"
+    if wait_for 15 on_screen carol "~ dave@$domain/[^:]*: $text1b"; then
+        pass "carol's Profanity decrypts dave's reply (line marked ~)"
+    else
+        fail "carol's Profanity decrypts dave's reply" \
+            "~ dave@$domain/...: $text1b" \
+            "$(screen carol | grep -F "dave@$domain" | tail -n 3)"
+    fi
+
     # 2. carol's plaintext is refused; carol sees the error, dave nothing.
     local text2="profanity two: plaintext from carol $$ must not pass"
     keys carol "/omemo end"
@@ -264,6 +265,35 @@ run_scenario() {
             "$(screen dave | grep -F -- "$text2")"
     else
         pass "dave receives nothing of the plaintext"
+    fi
+}
+
+# 5. A plaintext to frank, who has never logged in: the refusal in the
+# chat window says that frank has not set up encryption yet.
+no_device_scenario() {
+    local text5="profanity five: plaintext to frank $$"
+    keys carol "/msg frank@$domain $text5"
+    wait_for 5 in_log carol "SENT: <message .*$text5"
+    local id5
+    id5=$(sent_id carol "<body>$text5</body>")
+    wait_for 10 in_log carol "RECV: <message id=\"$id5\"[^>]*type=\"error\""
+    local err
+    err=$(received carol "$id5" | tr '\n' ' ')
+    case "$err" in
+    *'lang="en">'*'has not set up encryption yet'*'lang="ur">'*'خفیہ کاری سیٹ اپ نہیں کی'*)
+        pass "the refusal to frank says he has not set up encryption" ;;
+    *) fail "the refusal to frank says he has not set up encryption" \
+        "<text lang=\"en\">... has not set up encryption yet ...</text><text lang=\"ur\">... خفیہ کاری سیٹ اپ نہیں کی ..." \
+        "${err:-nothing}" ;;
+    esac
+    # Profanity wraps long lines itself: read the window as one line.
+    if wait_for 5 on_flat_screen carol \
+        "Error from frank@$domain: .*has not set up encryption yet"; then
+        pass "carol's Profanity shows it in frank's chat window"
+    else
+        fail "carol's Profanity shows it in frank's chat window" \
+            "Error from frank@$domain: ...has not set up encryption yet" \
+            "$(screen carol | tail -n 3)"
     fi
 }
 
@@ -324,6 +354,7 @@ cross_scenario() {
 
 : >"$sockets"
 run_scenario
+[ "$failed" -eq 0 ] && no_device_scenario
 [ "$failed" -eq 0 ] && cross_scenario
 echo "profanity: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
