@@ -59,6 +59,11 @@ TWO_BUNDLES = NS_TWO + ":bundles"
 
 log = logging.getLogger("omemo_peer")
 
+# What the refusal says when the recipient has no OMEMO device
+# (modules/core/so_texts_device.c).
+NO_DEVICE_EN = "has not set up encryption yet"
+NO_DEVICE_UR = "خفیہ کاری سیٹ اپ نہیں کی"
+
 
 def old_bundle_node(device_id):
     return f"{NS_OLD}.bundles:{device_id}"
@@ -172,6 +177,11 @@ class Peer(slixmpp.ClientXMPP):
     async def online(self, host, port, timeout=20):
         self.connect(address=(host, port))
         await asyncio.wait_for(self.session_ready.wait(), timeout)
+
+    async def domain_has_feature(self, feature):
+        info = await self["xep_0030"].get_info(jid=self.boundjid.domain,
+                                               timeout=15)
+        return feature in info["disco_info"]["features"]
 
     # ---- PEP --------------------------------------------------------------
 
@@ -470,9 +480,16 @@ async def scenario(args):
     try:
         await a.online(host, port, t)
         await b.online(host, port, t)
-        if not args.no_subscription:
+        if args.subscribe:
             c.expect("mutual presence subscription", True,
                      await subscribe_mutually(a, b, t))
+        else:
+            c.expect("A and B share no subscription (first contact)",
+                     ("none", "none"),
+                     (a.client_roster[b.bare]["subscription"],
+                      b.client_roster[a.bare]["subscription"]))
+        c.expect("the server's domain advertises publish-options", True,
+                 await a.domain_has_feature(NS_PUBSUB + "#publish-options"))
         await a.start_omemo()
         await b.start_omemo()
         for p in (a, b):
@@ -544,6 +561,38 @@ async def scenario(args):
         leak = [s for s in leak if s is not None]
         c.expect("B receives nothing of the plaintext", [],
                  [short(s) for s in leak])
+
+        # 3b. A plaintext to an account that never published keys: the
+        # error says the recipient has not set up encryption yet; the one
+        # to B (who has devices) did not.
+        if args.never_used:
+            if err is not None:
+                e = error_of(err)
+                c.expect("refusal to B does not claim B has no keys",
+                         "no 'not set up'", e and e[2].get("en"),
+                         ok=bool(e) and NO_DEVICE_EN not in e[2].get("en", ""))
+            id3b = a.send_plain(args.never_used, text3)
+            err = await next_message(a, lambda s: s.get("id") == id3b, t)
+            e = None if err is None else error_of(err)
+            c.expect("refusal to a never-used account is policy-violation",
+                     ("modify", "policy-violation"), e and e[:2])
+            c.expect("its English text says encryption is not set up yet",
+                     f"... {NO_DEVICE_EN} ...", e and e[2].get("en"),
+                     ok=bool(e) and NO_DEVICE_EN in e[2].get("en", ""))
+            c.expect("its Urdu text says so too",
+                     f"... {NO_DEVICE_UR} ...", e and e[2].get("ur"),
+                     ok=bool(e) and NO_DEVICE_UR in e[2].get("ur", ""))
+
+        # 3c. Only the owner writes the OMEMO nodes: A cannot publish a
+        # device list into B's account.
+        try:
+            await a["xep_0060"].publish(
+                b.bare, OLD_DEVICES, id="current", timeout=t,
+                payload=ET.Element(f"{{{NS_OLD}}}list"))
+            got = "accepted"
+        except IqError as ex:
+            got = ex.condition
+        c.expect("A cannot publish into B's device list", "forbidden", got)
 
         # 4. The session still works after the refusal.
         text4 = "interop four: encrypted again after the refusal"
@@ -651,8 +700,12 @@ def main():
     ap.add_argument("--fallback", action="append",
                     help="a text the server's fallback body must contain "
                     "(repeatable: en, ur)")
-    ap.add_argument("--no-subscription", action="store_true",
-                    help="first contact: A and B share no subscription")
+    ap.add_argument("--subscribe", action="store_true",
+                    help="give A and B a mutual presence subscription "
+                    "first (by default they share none: first contact)")
+    ap.add_argument("--never-used",
+                    help="a JID that never published OMEMO keys: A's "
+                    "plaintext to it must say so")
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--debug", action="store_true")

@@ -7,8 +7,9 @@
 #
 # Accounts carol, dave, erin and frank must exist on STACK (a prosody-stack
 # directory) with passwords pw-USER; they must never have been used and
-# share no presence subscription (first contact); frank never logs in. INTEROP_FALLBACK_EN, when set, is
-# the text the server's fallback body must contain. Every wait polls the
+# share no presence subscription (first contact); frank never logs in.
+# INTEROP_FALLBACK_EN, when set, is the text the server's fallback body
+# must contain. Every wait polls the
 # screen or the debug log with a deadline; nothing sleeps blindly.
 set -uo pipefail
 
@@ -279,11 +280,13 @@ no_device_scenario() {
     wait_for 10 in_log carol "RECV: <message id=\"$id5\"[^>]*type=\"error\""
     local err
     err=$(received carol "$id5" | tr '\n' ' ')
+    local en_says="has not set up encryption yet"
+    local ur_says="خفیہ کاری سیٹ اپ نہیں کی"
     case "$err" in
-    *'lang="en">'*'has not set up encryption yet'*'lang="ur">'*'خفیہ کاری سیٹ اپ نہیں کی'*)
+    *'lang="en">'*"$en_says"*'lang="ur">'*"$ur_says"*)
         pass "the refusal to frank says he has not set up encryption" ;;
     *) fail "the refusal to frank says he has not set up encryption" \
-        "<text lang=\"en\">... has not set up encryption yet ...</text><text lang=\"ur\">... خفیہ کاری سیٹ اپ نہیں کی ..." \
+        "<text lang=\"en\">...$en_says...<text lang=\"ur\">...$ur_says..." \
         "${err:-nothing}" ;;
     esac
     # Profanity wraps long lines itself: read the window as one line.
