@@ -35,14 +35,19 @@
 #include "so_b64.h"
 #include "so_jid.h"
 
-#define NS_LEGACY "eu.siacs.conversations.axolotl"
-#define NS_OMEMO2 "urn:xmpp:omemo:2"
-#define NS_OPENPGP "urn:xmpp:openpgp:0"
-#define NS_PGP "jabber:x:encrypted"
-#define NS_FORWARD "urn:xmpp:forward:0"
-#define NS_CARBONS "urn:xmpp:carbons:2"
-#define NS_MAM "urn:xmpp:mam:2"
-#define NS_PUBSUB_EVENT "http://jabber.org/protocol/pubsub#event"
+/* The namespaces the classifier acts on by identity. */
+enum ns {
+    NS_OTHER = 0, /* any other: known only for its kind, or unknown */
+    NS_STANZA,    /* none, jabber:client, jabber:server, component */
+    NS_OMEMO_LEGACY,
+    NS_OMEMO2,
+    NS_OPENPGP,
+    NS_PGP,
+    NS_FORWARD,
+    NS_CARBONS,
+    NS_MAM,
+    NS_PUBSUB_EVENT,
+};
 
 /* What one message holds, before mode and exemptions are applied. */
 struct content {
@@ -68,84 +73,152 @@ enum kind {
     K_FORWARDED,
 };
 
-static const struct {
-    const char *ns;
-    const char *name; /* NULL: any element of the namespace */
+/* A namespace URI with its length, for the table below. */
+#define URI(s) s, sizeof(s) - 1
+
+/*
+ * Every namespace the classifier knows: which one it is and how its
+ * elements count. When ONLY is set, that element alone counts as KIND and
+ * the namespace's other elements are unknown. Elements of the stanza
+ * namespace count by name (kind_in()). Frequent namespaces come first;
+ * a look-up compares lengths before bytes, so it costs little either way.
+ */
+static const struct ns_entry {
+    const char *uri;
+    size_t len;
+    enum ns id;
     enum kind kind;
-} known[] = {
-    {"http://jabber.org/protocol/chatstates", NULL, K_METADATA}, /* 0085 */
-    {"urn:xmpp:receipts", NULL, K_METADATA},                     /* 0184 */
-    {"urn:xmpp:chat-markers:0", NULL, K_METADATA},               /* 0333 */
-    {"urn:xmpp:hints", NULL, K_METADATA},                        /* 0334 */
-    {"urn:xmpp:sid:0", NULL, K_METADATA},                        /* 0359 */
-    {"urn:xmpp:delay", NULL, K_METADATA},                        /* 0203 */
-    {"jabber:x:delay", NULL, K_METADATA},                        /* 0091 */
-    {"urn:xmpp:message-correct:0", NULL, K_METADATA},            /* 0308 */
-    {"http://jabber.org/protocol/nick", NULL, K_METADATA},       /* 0172 */
-    {"http://jabber.org/protocol/muc#user", NULL, K_METADATA},   /* 0045 */
-    {"jabber:x:conference", NULL, K_METADATA},                   /* 0249 */
-    {"urn:xmpp:message-retract:0", NULL, K_RETRACT},             /* 0424 */
-    {"urn:xmpp:message-retract:1", NULL, K_RETRACT},
-    {"urn:xmpp:message-moderate:0", NULL, K_METADATA}, /* 0425 */
-    {"urn:xmpp:message-moderate:1", NULL, K_METADATA},
-    {"urn:xmpp:fasten:0", "apply-to", K_FASTEN},              /* 0422 */
-    {"urn:xmpp:jingle-message:0", NULL, K_METADATA},          /* 0353 */
-    {"urn:xmpp:eme:0", NULL, K_METADATA},                     /* 0380 */
-    {"urn:xmpp:reply:0", NULL, K_METADATA},                   /* 0461 */
-    {"urn:xmpp:fallback:0", NULL, K_METADATA},                /* 0428 */
-    {"urn:xmpp:occupant-id:0", NULL, K_METADATA},             /* 0421 */
-    {"urn:xmpp:carbons:2", "private", K_METADATA},            /* 0280 */
-    {"http://jabber.org/protocol/address", NULL, K_METADATA}, /* 0033 */
-    {"urn:xmpp:styling:0", NULL, K_METADATA},                 /* 0393 */
-    {"urn:xmpp:message-attaching:1", NULL, K_METADATA},       /* 0367 */
-    {"jabber:x:event", NULL, K_METADATA},                     /* 0022 */
-    {"urn:xmpp:attention:0", NULL, K_METADATA},               /* 0224 */
-    {"http://jabber.org/protocol/xhtml-im", NULL, K_XHTML},   /* 0071 */
-    {"jabber:x:oob", NULL, K_OOB},                            /* 0066 */
-    {"urn:xmpp:reference:0", NULL, K_REFERENCE},              /* 0372 */
-    {"urn:xmpp:sims:1", NULL, K_REFERENCE},                   /* 0385 */
-    {"urn:xmpp:sfs:0", NULL, K_REFERENCE},                    /* 0447 */
-    {"urn:xmpp:file:metadata:0", NULL, K_REFERENCE},          /* 0446 */
-    {"urn:xmpp:jingle:apps:file-transfer:5", NULL, K_REFERENCE},
-    {"urn:xmpp:reactions:0", NULL, K_REACTION}, /* 0444 */
-    {NS_FORWARD, "forwarded", K_FORWARDED},     /* 0297 */
+    const char *only;
+} namespaces[] = {
+    {URI("jabber:client"), NS_STANZA, K_UNKNOWN, NULL},
+    {URI(""), NS_STANZA, K_UNKNOWN, NULL},
+    {URI("eu.siacs.conversations.axolotl"), NS_OMEMO_LEGACY, K_UNKNOWN, NULL},
+    {URI("urn:xmpp:omemo:2"), NS_OMEMO2, K_UNKNOWN, NULL},
+    {URI("urn:xmpp:hints"), NS_OTHER, K_METADATA, NULL},          /* 0334 */
+    {URI("urn:xmpp:receipts"), NS_OTHER, K_METADATA, NULL},       /* 0184 */
+    {URI("urn:xmpp:chat-markers:0"), NS_OTHER, K_METADATA, NULL}, /* 0333 */
+    {URI("urn:xmpp:sid:0"), NS_OTHER, K_METADATA, NULL},          /* 0359 */
+    {URI("http://jabber.org/protocol/chatstates"), NS_OTHER, K_METADATA,
+     NULL},                                              /* 0085 */
+    {URI("urn:xmpp:eme:0"), NS_OTHER, K_METADATA, NULL}, /* 0380 */
+    {URI("jabber:server"), NS_STANZA, K_UNKNOWN, NULL},
+    {URI("jabber:component:accept"), NS_STANZA, K_UNKNOWN, NULL},
+    {URI("urn:xmpp:delay"), NS_OTHER, K_METADATA, NULL},             /* 0203 */
+    {URI("jabber:x:delay"), NS_OTHER, K_METADATA, NULL},             /* 0091 */
+    {URI("urn:xmpp:message-correct:0"), NS_OTHER, K_METADATA, NULL}, /* 0308 */
+    {URI("http://jabber.org/protocol/nick"), NS_OTHER, K_METADATA,
+     NULL}, /* 0172 */
+    {URI("http://jabber.org/protocol/muc#user"), NS_OTHER, K_METADATA,
+     NULL},                                                         /* 0045 */
+    {URI("jabber:x:conference"), NS_OTHER, K_METADATA, NULL},       /* 0249 */
+    {URI("urn:xmpp:message-retract:0"), NS_OTHER, K_RETRACT, NULL}, /* 0424 */
+    {URI("urn:xmpp:message-retract:1"), NS_OTHER, K_RETRACT, NULL},
+    {URI("urn:xmpp:message-moderate:0"), NS_OTHER, K_METADATA, NULL}, /* 0425 */
+    {URI("urn:xmpp:message-moderate:1"), NS_OTHER, K_METADATA, NULL},
+    {URI("urn:xmpp:fasten:0"), NS_OTHER, K_FASTEN, "apply-to"},     /* 0422 */
+    {URI("urn:xmpp:jingle-message:0"), NS_OTHER, K_METADATA, NULL}, /* 0353 */
+    {URI("urn:xmpp:reply:0"), NS_OTHER, K_METADATA, NULL},          /* 0461 */
+    {URI("urn:xmpp:fallback:0"), NS_OTHER, K_METADATA, NULL},       /* 0428 */
+    {URI("urn:xmpp:occupant-id:0"), NS_OTHER, K_METADATA, NULL},    /* 0421 */
+    {URI("urn:xmpp:carbons:2"), NS_CARBONS, K_METADATA, "private"}, /* 0280 */
+    {URI("http://jabber.org/protocol/address"), NS_OTHER, K_METADATA,
+     NULL},                                                  /* 0033 */
+    {URI("urn:xmpp:styling:0"), NS_OTHER, K_METADATA, NULL}, /* 0393 */
+    {URI("urn:xmpp:message-attaching:1"), NS_OTHER, K_METADATA,
+     NULL},                                                    /* 0367 */
+    {URI("jabber:x:event"), NS_OTHER, K_METADATA, NULL},       /* 0022 */
+    {URI("urn:xmpp:attention:0"), NS_OTHER, K_METADATA, NULL}, /* 0224 */
+    {URI("http://jabber.org/protocol/xhtml-im"), NS_OTHER, K_XHTML,
+     NULL},                                                         /* 0071 */
+    {URI("jabber:x:oob"), NS_OTHER, K_OOB, NULL},                   /* 0066 */
+    {URI("urn:xmpp:reference:0"), NS_OTHER, K_REFERENCE, NULL},     /* 0372 */
+    {URI("urn:xmpp:sims:1"), NS_OTHER, K_REFERENCE, NULL},          /* 0385 */
+    {URI("urn:xmpp:sfs:0"), NS_OTHER, K_REFERENCE, NULL},           /* 0447 */
+    {URI("urn:xmpp:file:metadata:0"), NS_OTHER, K_REFERENCE, NULL}, /* 0446 */
+    {URI("urn:xmpp:jingle:apps:file-transfer:5"), NS_OTHER, K_REFERENCE, NULL},
+    {URI("urn:xmpp:reactions:0"), NS_OTHER, K_REACTION, NULL}, /* 0444 */
+    {URI("urn:xmpp:forward:0"), NS_FORWARD, K_FORWARDED, "forwarded"},
+    {URI("urn:xmpp:openpgp:0"), NS_OPENPGP, K_UNKNOWN, NULL}, /* 0373 */
+    {URI("jabber:x:encrypted"), NS_PGP, K_UNKNOWN, NULL},     /* 0027 */
+    {URI("urn:xmpp:mam:2"), NS_MAM, K_UNKNOWN, NULL},         /* 0313 */
+    {URI("http://jabber.org/protocol/pubsub#event"), NS_PUBSUB_EVENT, K_UNKNOWN,
+     NULL}, /* 0060 */
 };
 
-static bool is_stanza_ns(const char *ns)
+static const struct ns_entry unknown_ns = {URI(""), NS_OTHER, K_UNKNOWN, NULL};
+
+/* The table entry of namespace NS; &unknown_ns when it is not known. */
+static const struct ns_entry *ns_entry_of(const char *ns)
 {
-    return ns[0] == '\0' || strcmp(ns, "jabber:client") == 0 ||
-           strcmp(ns, "jabber:server") == 0 ||
-           strcmp(ns, "jabber:component:accept") == 0;
+    size_t len = strlen(ns), i;
+
+    for (i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++)
+        if (namespaces[i].len == len && memcmp(namespaces[i].uri, ns, len) == 0)
+            return &namespaces[i];
+    return &unknown_ns;
 }
 
-static bool is_named(const struct so_node *n, const char *name, const char *ns)
+static enum ns ns_of(const struct so_node *n)
 {
-    return strcmp(n->name, name) == 0 && strcmp(n->ns, ns) == 0;
+    return ns_entry_of(n->ns)->id;
+}
+
+/* Names and attribute values the classifier compares differ in their
+ * first byte far more often than not. */
+static bool streq(const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
+static bool has_name(const struct so_node *n, const char *name)
+{
+    return streq(n->name, name);
+}
+
+/* Builders hand out one string for a namespace repeated down a tree
+ * (Lua interns it; so_xml.c reuses the parent's), so most comparisons
+ * stop at the pointers. */
+static bool same_ns(const char *a, const char *b)
+{
+    return a == b || strcmp(a, b) == 0;
+}
+
+static bool is_named(const struct so_node *n, const char *name, enum ns id)
+{
+    return has_name(n, name) && ns_of(n) == id;
 }
 
 static bool is_message(const struct so_node *n)
 {
-    return n != NULL && strcmp(n->name, "message") == 0 && is_stanza_ns(n->ns);
+    return n != NULL && is_named(n, "message", NS_STANZA);
+}
+
+static bool is_omemo(const struct so_node *n, const struct ns_entry *e)
+{
+    return (e->id == NS_OMEMO_LEGACY || e->id == NS_OMEMO2) &&
+           has_name(n, "encrypted");
+}
+
+/* How element N, whose namespace entry is E, counts in a message. */
+static enum kind kind_in(const struct so_node *n, const struct ns_entry *e)
+{
+    if (e->id == NS_STANZA) {
+        if (has_name(n, "body"))
+            return K_BODY;
+        if (has_name(n, "subject"))
+            return K_SUBJECT;
+        if (has_name(n, "thread"))
+            return K_METADATA;
+        return K_UNKNOWN;
+    }
+    if (e->only != NULL && !has_name(n, e->only))
+        return K_UNKNOWN;
+    return e->kind;
 }
 
 static enum kind kind_of(const struct so_node *n)
 {
-    size_t i;
-
-    if (is_stanza_ns(n->ns)) {
-        if (strcmp(n->name, "body") == 0)
-            return K_BODY;
-        if (strcmp(n->name, "subject") == 0)
-            return K_SUBJECT;
-        if (strcmp(n->name, "thread") == 0)
-            return K_METADATA;
-        return K_UNKNOWN;
-    }
-    for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-        if (strcmp(known[i].ns, n->ns) == 0 &&
-            (known[i].name == NULL || strcmp(known[i].name, n->name) == 0))
-            return known[i].kind;
-    return K_UNKNOWN;
+    return kind_in(n, ns_entry_of(n->ns));
 }
 
 /* True when N or any descendant holds non-white-space text. The depth is
@@ -167,8 +240,7 @@ static const struct so_node *find_nested_omemo(const struct so_node *n)
 {
     const struct so_node *c, *hit;
 
-    if (strcmp(n->name, "encrypted") == 0 &&
-        (!strcmp(n->ns, NS_LEGACY) || !strcmp(n->ns, NS_OMEMO2)))
+    if (is_omemo(n, ns_entry_of(n->ns)))
         return n;
     for (c = n->first_child; c != NULL; c = c->next)
         if ((hit = find_nested_omemo(c)) != NULL)
@@ -237,66 +309,84 @@ static void set_bad(struct content *c, enum so_class cls, enum so_reason reason,
     c->culprit = culprit;
 }
 
-/*
- * Checks the keys of an OMEMO header (XEP-0384 §4.5). Legacy keys sit in
- * the header; OMEMO 2 keys sit in <keys jid='...'> groups. Returns
- * SO_R_OK or the reason, with *BAD set to the culprit.
- */
-static enum so_reason check_keys(const struct so_node *header, bool v2,
-                                 const struct so_node **bad)
+/* Checks the keys of one <keys jid='...'> group of an OMEMO 2 header. */
+static enum so_reason check_keys_group(const struct so_node *keys,
+                                       const char *ns, size_t *nkeys,
+                                       const struct so_node **bad)
 {
-    const struct so_node *c, *k;
+    const char *jid = so_node_attr(keys, "jid");
+    const struct so_node *k;
     enum so_reason r;
-    size_t nkeys = 0;
 
-    for (c = header->first_child; c != NULL; c = c->next) {
-        *bad = c;
-        if (strcmp(c->ns, header->ns) != 0)
+    if (jid == NULL || *jid == '\0')
+        return SO_R_OMEMO_KEYS_JID;
+    for (k = keys->first_child; k != NULL; k = k->next) {
+        *bad = k;
+        if (!has_name(k, "key") || !same_ns(k->ns, ns))
             continue;
-        if (strcmp(c->name, "key") == 0) {
-            if (v2)
-                return SO_R_OMEMO_KEYS_JID;
-            if ((r = check_key(c)) != SO_R_OK)
-                return r;
-            nkeys++;
-        } else if (v2 && strcmp(c->name, "keys") == 0) {
-            const char *jid = so_node_attr(c, "jid");
-
-            if (jid == NULL || *jid == '\0')
-                return SO_R_OMEMO_KEYS_JID;
-            for (k = c->first_child; k != NULL; k = k->next) {
-                *bad = k;
-                if (!is_named(k, "key", header->ns))
-                    continue;
-                if ((r = check_key(k)) != SO_R_OK)
-                    return r;
-                nkeys++;
-            }
-        }
+        if ((r = check_key(k)) != SO_R_OK)
+            return r;
+        (*nkeys)++;
     }
-    *bad = header;
-    return nkeys > 0 ? SO_R_OK : SO_R_OMEMO_NO_KEY;
+    return SO_R_OK;
 }
 
-/* Legacy XEP-0384 v0.3 §4.5: exactly one <iv>, base64. */
+/* Legacy XEP-0384 v0.3 §4.5: exactly one <iv>, base64. IV is the first
+ * one found, DOUBLED the second. */
 static enum so_reason check_iv(const struct so_node *header,
+                               const struct so_node *iv,
+                               const struct so_node *doubled,
                                const struct so_node **bad)
 {
-    const struct so_node *c, *iv = NULL;
-
-    for (c = header->first_child; c != NULL; c = c->next) {
-        if (!is_named(c, "iv", header->ns))
-            continue;
-        if (iv != NULL) {
-            *bad = c;
-            return SO_R_OMEMO_IV;
-        }
-        iv = c;
+    if (doubled != NULL) {
+        *bad = doubled;
+        return SO_R_OMEMO_IV;
     }
     *bad = iv != NULL ? iv : header;
     if (iv == NULL || !b64_nonempty(iv, NULL))
         return SO_R_OMEMO_IV;
     return SO_R_OK;
+}
+
+/*
+ * Checks the children of an OMEMO header (XEP-0384 §4.5) in one walk:
+ * legacy keys and the legacy <iv> sit in the header, OMEMO 2 keys in
+ * <keys jid='...'> groups. A bad key is reported first, then a missing
+ * key, then the iv. Returns SO_R_OK or the reason, with *BAD set to the
+ * culprit.
+ */
+static enum so_reason check_header(const struct so_node *header, bool v2,
+                                   const struct so_node **bad)
+{
+    const struct so_node *c, *iv = NULL, *doubled = NULL;
+    enum so_reason r;
+    size_t nkeys = 0;
+
+    for (c = header->first_child; c != NULL; c = c->next) {
+        *bad = c;
+        if (!same_ns(c->ns, header->ns))
+            continue;
+        if (has_name(c, "key")) {
+            if (v2)
+                return SO_R_OMEMO_KEYS_JID;
+            if ((r = check_key(c)) != SO_R_OK)
+                return r;
+            nkeys++;
+        } else if (v2 && has_name(c, "keys")) {
+            r = check_keys_group(c, header->ns, &nkeys, bad);
+            if (r != SO_R_OK)
+                return r;
+        } else if (!v2 && has_name(c, "iv")) {
+            if (iv == NULL)
+                iv = c;
+            else if (doubled == NULL)
+                doubled = c;
+        }
+    }
+    *bad = header;
+    if (nkeys == 0)
+        return SO_R_OMEMO_NO_KEY;
+    return v2 ? SO_R_OK : check_iv(header, iv, doubled, bad);
 }
 
 /*
@@ -306,17 +396,17 @@ static enum so_reason check_iv(const struct so_node *header,
 static bool check_omemo(const struct so_node *enc, struct content *c,
                         bool *has_payload)
 {
-    bool v2 = strcmp(enc->ns, NS_OMEMO2) == 0;
+    bool v2 = ns_of(enc) == NS_OMEMO2;
     const struct so_node *n, *header = NULL, *payload = NULL, *bad = enc;
     enum so_reason r = SO_R_OK;
     size_t dec = 0;
     unsigned nheaders = 0;
 
     for (n = enc->first_child; n != NULL; n = n->next) {
-        if (is_named(n, "header", enc->ns)) {
+        if (has_name(n, "header") && same_ns(n->ns, enc->ns)) {
             header = n;
             nheaders++;
-        } else if (is_named(n, "payload", enc->ns)) {
+        } else if (has_name(n, "payload") && same_ns(n->ns, enc->ns)) {
             if (payload != NULL) {
                 set_bad(c, SO_CLASS_MALFORMED, SO_R_OMEMO_DUPLICATE, n);
                 return false;
@@ -336,9 +426,7 @@ static bool check_omemo(const struct so_node *enc, struct content *c,
         bad = header;
     }
     if (r == SO_R_OK)
-        r = check_keys(header, v2, &bad);
-    if (r == SO_R_OK && !v2)
-        r = check_iv(header, &bad);
+        r = check_header(header, v2, &bad);
     if (r == SO_R_OK && payload != NULL) {
         bad = payload;
         if (!so_node_has_text(payload))
@@ -493,11 +581,11 @@ static void scan_fasten(struct scan *s, const struct so_node *n)
 static void scan_child(const struct so_policy *policy, struct scan *s,
                        const struct so_node *n, struct content *out)
 {
+    const struct ns_entry *e = ns_entry_of(n->ns);
     const struct so_node *nested;
 
-    if (strcmp(n->name, "encrypted") == 0 &&
-        (!strcmp(n->ns, NS_LEGACY) || !strcmp(n->ns, NS_OMEMO2))) {
-        int v = strcmp(n->ns, NS_OMEMO2) == 0;
+    if (is_omemo(n, e)) {
+        int v = e->id == NS_OMEMO2;
         bool payload = false;
 
         if (s->omemo[v] != NULL) {
@@ -517,8 +605,9 @@ static void scan_child(const struct so_policy *policy, struct scan *s,
             s->keytr |= v ? SO_SCHEME_OMEMO2 : SO_SCHEME_OMEMO_LEGACY;
         return;
     }
-    if (is_named(n, "openpgp", NS_OPENPGP) || is_named(n, "x", NS_PGP)) {
-        bool legacy = strcmp(n->ns, NS_PGP) == 0;
+    if ((e->id == NS_OPENPGP && has_name(n, "openpgp")) ||
+        (e->id == NS_PGP && has_name(n, "x"))) {
+        bool legacy = e->id == NS_PGP;
 
         if (pgp_ok(n, legacy))
             s->found |= legacy ? SO_SCHEME_PGP_LEGACY : SO_SCHEME_OPENPGP;
@@ -526,7 +615,7 @@ static void scan_child(const struct so_policy *policy, struct scan *s,
             s->pgp_bad = n;
         return;
     }
-    switch (kind_of(n)) {
+    switch (kind_in(n, e)) {
     case K_METADATA:
         return;
     case K_BODY:
@@ -648,6 +737,17 @@ static void analyse(const struct so_policy *policy, const struct so_node *msg,
     decide(policy, &s, out);
 }
 
+/* The first XEP-0297 <forwarded> child of WRAPPER, or NULL. */
+static const struct so_node *forwarded_in(const struct so_node *wrapper)
+{
+    const struct so_node *c;
+
+    for (c = wrapper->first_child; c != NULL; c = c->next)
+        if (is_named(c, "forwarded", NS_FORWARD))
+            return c;
+    return NULL;
+}
+
 /* The forwarded message inside a carbon (XEP-0280 §6) or an archive result
  * (XEP-0313 §5.1.2), with the wrapper in *WRAPPER; NULL if none. */
 static const struct so_node *unwrap(const struct so_node *msg,
@@ -659,7 +759,7 @@ static const struct so_node *unwrap(const struct so_node *msg,
         if (!is_named(c, "received", NS_CARBONS) &&
             !is_named(c, "sent", NS_CARBONS) && !is_named(c, "result", NS_MAM))
             continue;
-        fwd = so_node_child(c, "forwarded", NS_FORWARD);
+        fwd = forwarded_in(c);
         if (fwd == NULL)
             continue;
         for (fwd = fwd->first_child; fwd != NULL; fwd = fwd->next) {
@@ -700,10 +800,26 @@ static bool is_service(const struct so_policy *policy, const struct so_jid *j)
     return false;
 }
 
+static bool has_exempt_lists(const struct so_policy *policy)
+{
+    return policy->exempt_jids.n > 0 || policy->exempt_domains.n > 0 ||
+           policy->exempt_rooms.n > 0;
+}
+
 static bool jid_exempt(const struct so_policy *policy, const char *jid)
 {
     struct so_jid j;
 
+    if (jid == NULL)
+        return false;
+    if (!has_exempt_lists(policy)) {
+        size_t at = strcspn(jid, "@/");
+
+        /* Only a service can be exempt, and a JID with a localpart
+         * (text before an '@' that comes before any '/') is none. */
+        if (!policy->exempt_services || (jid[at] == '@' && at > 0))
+            return false;
+    }
     if (!so_jid_split(jid, &j))
         return false;
     return in_list(&policy->exempt_jids, &j, false) ||
@@ -727,9 +843,13 @@ static bool from_host(const struct so_policy *policy, const char *from)
 
 static bool is_pep_event(const struct so_node *msg)
 {
+    const struct so_node *c;
     struct so_jid j;
 
-    if (so_node_child(msg, "event", NS_PUBSUB_EVENT) == NULL)
+    for (c = msg->first_child; c != NULL; c = c->next)
+        if (is_named(c, "event", NS_PUBSUB_EVENT))
+            break;
+    if (c == NULL)
         return false;
     return so_jid_split(so_node_attr(msg, "from"), &j) && !j.has_resource;
 }
@@ -762,11 +882,11 @@ static void judge(const struct so_policy *policy, const struct so_node *msg,
     if (type == NULL)
         type = "normal";
     /* RFC 6120 §8.3.1: an error is never answered with an error. */
-    if (strcmp(type, "error") == 0) {
+    if (streq(type, "error")) {
         out->reason = SO_R_ERROR_STANZA;
         return;
     }
-    if (strcmp(type, "headline") == 0 &&
+    if (streq(type, "headline") &&
         from_host(policy, so_node_attr(msg, "from"))) {
         out->reason = SO_R_HOST_HEADLINE;
         return;
@@ -784,7 +904,7 @@ static void judge(const struct so_policy *policy, const struct so_node *msg,
             return;
         }
     }
-    out->groupchat = strcmp(type, "groupchat") == 0;
+    out->groupchat = streq(type, "groupchat");
     mode = out->groupchat ? policy->groupchat : policy->chat;
     if (mode == SO_MODE_OFF) {
         out->cls = SO_CLASS_UNCHECKED;

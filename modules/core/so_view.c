@@ -146,7 +146,7 @@ const char *so_node_attr(const struct so_node *node, const char *name)
     const struct so_attr *a;
 
     for (a = node->attrs; a != NULL; a = a->next)
-        if (strcmp(a->name, name) == 0)
+        if (a->name[0] == name[0] && strcmp(a->name, name) == 0)
             return a->value;
     return NULL;
 }

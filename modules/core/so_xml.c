@@ -43,19 +43,26 @@ static void fail(struct parse_state *st, enum so_err err, const char *msg)
     XML_StopParser(st->parser, XML_FALSE);
 }
 
-/* Splits an expat name into namespace and local name, both in the arena. */
+/* Splits an expat name into namespace and local name, both in the arena.
+ * A namespace equal to SAME (the parent's, or NULL) is that very string,
+ * as in a Prosody stanza, so the classifier compares pointers. */
 static bool split_name(struct parse_state *st, const char *qname,
-                       const char **ns, const char **local)
+                       const char *same, const char **ns, const char **local)
 {
     const char *sep = strrchr(qname, NS_SEP);
+    size_t ns_len = sep != NULL ? (size_t)(sep - qname) : 0;
 
     if (sep == NULL) {
         *ns = "";
         *local = so_arena_strndup(st->arena, qname, strlen(qname));
-    } else {
-        *ns = so_arena_strndup(st->arena, qname, (size_t)(sep - qname));
-        *local = so_arena_strndup(st->arena, sep + 1, strlen(sep + 1));
+        return *local != NULL;
     }
+    if (same != NULL && strncmp(same, qname, ns_len) == 0 &&
+        same[ns_len] == '\0')
+        *ns = same;
+    else
+        *ns = so_arena_strndup(st->arena, qname, ns_len);
+    *local = so_arena_strndup(st->arena, sep + 1, strlen(sep + 1));
     return *ns != NULL && *local != NULL;
 }
 
@@ -63,7 +70,7 @@ static const char *attr_name(struct parse_state *st, const char *qname)
 {
     const char *ns, *local;
 
-    if (!split_name(st, qname, &ns, &local))
+    if (!split_name(st, qname, NULL, &ns, &local))
         return NULL;
     if (strcmp(ns, XML_NS) == 0 && strcmp(local, "lang") == 0)
         return "xml:lang";
@@ -87,7 +94,8 @@ static void XMLCALL on_start(void *data, const XML_Char *name,
                               : "out of memory");
         return;
     }
-    if (!split_name(st, name, &node->ns, &node->name))
+    if (!split_name(st, name, st->cur != NULL ? st->cur->ns : NULL, &node->ns,
+                    &node->name))
         goto nomem;
     for (i = 0; attrs[i] != NULL; i += 2) {
         const char *an = attr_name(st, attrs[i]);
