@@ -73,6 +73,18 @@ enum kind {
     K_FORWARDED,
 };
 
+/* Every attribute this file reads with so_node_attr(); a binding may
+ * build views with these alone (so_omemo_attrs_read()). */
+static const struct so_attr_read attrs_read[] = {
+    {"message", "type"}, /* judge() */
+    {"message", "from"}, /* exemptions, host headlines, PEP events */
+    {"message", "to"},   /* exemptions */
+    {"header", "sid"},   /* check_omemo() */
+    {"key", "rid"},      /* check_key() */
+    {"keys", "jid"},     /* check_keys_group() */
+    {NULL, NULL},
+};
+
 /* A namespace URI with its length, for the table below. */
 #define URI(s) s, sizeof(s) - 1
 
@@ -943,6 +955,11 @@ void so_omemo_classify(const struct so_policy *policy,
     if (policy == NULL || !is_message(msg))
         return;
     judge(policy, msg, true, out);
+}
+
+const struct so_attr_read *so_omemo_attrs_read(void)
+{
+    return attrs_read;
 }
 
 const char *so_action_str(enum so_action action)

@@ -113,6 +113,19 @@ struct so_verdict {
 void so_omemo_classify(const struct so_policy *policy,
                        const struct so_node *msg, struct so_verdict *out);
 
+/*
+ * The attributes so_omemo_classify() reads, by element local name (in any
+ * namespace), terminated by an entry whose element is NULL. A host binding
+ * may put only these into its views, provided it puts every one of them a
+ * stanza has; so_xml.c keeps every attribute. Static.
+ */
+struct so_attr_read {
+    const char *element; /* "message", "key", ... */
+    const char *attr;    /* "type", "rid", ... */
+};
+
+const struct so_attr_read *so_omemo_attrs_read(void);
+
 /* Short static names for logs, metrics and the CLI. */
 const char *so_action_str(enum so_action action); /* "allow", ... */
 const char *so_class_str(enum so_class cls);      /* "plaintext", ... */

@@ -21,8 +21,10 @@
  * classify() reads a util.stanza table in place: names, attribute values
  * and single text nodes are borrowed Lua strings, which stay alive because
  * the stanza is on the Lua stack for the whole call. Only text split over
- * several nodes is copied, into an arena on the C stack. While the view is
- * built no Lua function that can raise is called, so the arena cannot leak.
+ * several nodes is copied, into an arena on the C stack. Of the attributes
+ * only those the core declares it reads (so_omemo_attrs_read()) enter the
+ * view. While the view is built no Lua function that can raise is called,
+ * so the arena cannot leak.
  */
 #include <lauxlib.h>
 #include <lua.h>
@@ -45,8 +47,13 @@
 /* Lua stack slots the builder needs per level of nesting. */
 #define BUILD_STACK_PER_LEVEL 6
 
-/* Upvalues of classify(): keys pushed without allocating. */
-enum { UV_NAME = 1, UV_ATTR, UV_XMLNS, UV_COUNT = UV_XMLNS };
+/* Upvalues of classify(): keys pushed without allocating or hashing. */
+enum {
+    UV_NAME = 1, /* "name" */
+    UV_ATTR,     /* "attr" */
+    UV_XMLNS,    /* "xmlns" */
+    UV_COUNT = UV_XMLNS
+};
 
 struct policy_box {
     struct so_policy *policy; /* owned; NULL once collected */
@@ -71,64 +78,41 @@ static int raw_field(lua_State *L, int t, int uv)
     return lua_rawget(L, t);
 }
 
-/* Adds the attributes of the table at ATTR to NODE. Skips xmlns (it is
- * the node's namespace) and anything that is not a string pair; a
- * namespaced attribute ("uri\1name") is seen by its local name. */
+/* Adds to NODE the attributes the classifier reads of an element with
+ * its name (so_omemo_attrs_read()), taken from the table at ATTR. Other
+ * attributes are never looked at. */
 static enum so_err build_attrs(struct builder *b, int attr,
                                struct so_node *node)
 {
     lua_State *L = b->L;
+    const struct so_attr_read *a;
     enum so_err err = SO_OK;
 
-    lua_pushnil(L);
-    while (lua_next(L, attr) != 0) {
-        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
-            const char *name = lua_tostring(L, -2);
-            const char *sep = strchr(name, '\1');
-
-            if (sep != NULL)
-                name = sep + 1;
-            if (strcmp(name, "xmlns") != 0)
-                err =
-                    so_view_attr_add(b->arena, node, name, lua_tostring(L, -1));
-        }
-        lua_pop(L, 1);
-        if (err != SO_OK) {
-            lua_pop(L, 1);
-            break;
-        }
+    for (a = so_omemo_attrs_read(); a->element != NULL && err == SO_OK; a++) {
+        if (a->element[0] != node->name[0] || strcmp(a->element, node->name))
+            continue;
+        lua_pushstring(L, a->attr);
+        if (lua_rawget(L, attr) == LUA_TSTRING)
+            err =
+                so_view_attr_add(b->arena, node, a->attr, lua_tostring(L, -1));
+        lua_pop(L, 1); /* the value stays referenced by the stanza */
     }
     return err;
 }
 
-/* Sets NODE's text from the string children of the stanza at T: borrowed
- * when there is one piece, concatenated into the arena otherwise. */
-static enum so_err build_text(struct builder *b, int t, struct so_node *node)
+/* Copies the PIECES string children of the stanza at T (N array items)
+ * into one arena string, as NODE's text of TOTAL bytes. */
+static enum so_err join_text(struct builder *b, int t, lua_Integer n,
+                             size_t total, struct so_node *node)
 {
     lua_State *L = b->L;
-    lua_Integer n = (lua_Integer)lua_rawlen(L, t), i;
-    size_t total = 0, pieces = 0, len;
-    const char *first = "";
-    char *buf;
+    char *buf = so_arena_alloc(b->arena, total + 1);
+    lua_Integer i;
+    size_t len;
 
-    for (i = 1; i <= n; i++) {
-        if (lua_rawgeti(L, t, i) == LUA_TSTRING) {
-            if (pieces++ == 0)
-                first = lua_tostring(L, -1);
-            total += lua_rawlen(L, -1);
-        }
-        lua_pop(L, 1);
-    }
-    if (pieces <= 1) {
-        node->text = first;
-        node->text_len = total;
-        return SO_OK;
-    }
-    buf = so_arena_alloc(b->arena, total + 1);
     if (buf == NULL)
         return SO_ENOMEM;
     node->text = buf;
-    node->text_len = total;
     for (i = 1; i <= n; i++) {
         if (lua_rawgeti(L, t, i) == LUA_TSTRING) {
             const char *s = lua_tolstring(L, -1, &len);
@@ -145,21 +129,36 @@ static enum so_err build_text(struct builder *b, int t, struct so_node *node)
 static enum so_err build_node(struct builder *b, int t, struct so_node *parent,
                               const char *parent_ns, struct so_node **out);
 
-/* Builds a node for every child stanza (table) of the stanza at T. */
-static enum so_err build_children(struct builder *b, int t,
-                                  struct so_node *node)
+/* Builds NODE's text and a node for every child stanza (table) in one
+ * pass over the array part of the stanza at T. Text in one piece is
+ * borrowed; text split over several is joined into the arena. */
+static enum so_err build_content(struct builder *b, int t, struct so_node *node)
 {
     lua_State *L = b->L;
     lua_Integer n = (lua_Integer)lua_rawlen(L, t), i;
     enum so_err err = SO_OK;
+    size_t total = 0, pieces = 0, len;
 
     for (i = 1; i <= n && err == SO_OK; i++) {
         struct so_node *child;
 
-        if (lua_rawgeti(L, t, i) == LUA_TTABLE)
+        switch (lua_rawgeti(L, t, i)) {
+        case LUA_TSTRING:
+            node->text = lua_tolstring(L, -1, &len);
+            total += len;
+            pieces++;
+            break;
+        case LUA_TTABLE:
             err = build_node(b, lua_gettop(L), node, node->ns, &child);
+            break;
+        default:
+            break;
+        }
         lua_pop(L, 1);
     }
+    node->text_len = total;
+    if (err == SO_OK && pieces > 1)
+        err = join_text(b, t, n, total, node);
     return err;
 }
 
@@ -169,34 +168,31 @@ static enum so_err build_node(struct builder *b, int t, struct so_node *parent,
 {
     lua_State *L = b->L;
     struct so_node *node;
-    enum so_err err;
-    int attr;
+    enum so_err err = SO_OK;
+    int name;
 
     if (!lua_checkstack(L, BUILD_STACK_PER_LEVEL))
         return SO_ENOMEM;
     node = so_view_node_new(b->arena, parent, &err);
     if (node == NULL)
         return err;
+    name = lua_gettop(L) + 1;
     if (raw_field(L, t, UV_NAME) != LUA_TSTRING) {
         lua_pop(L, 1);
         return SO_EINVAL;
     }
-    node->name = lua_tostring(L, -1);
-    lua_pop(L, 1); /* still referenced by the stanza */
-
+    /* The name and the attribute values stay referenced by the stanza. */
+    node->name = lua_tostring(L, name);
     node->ns = parent_ns;
-    attr = lua_gettop(L) + 1;
     if (raw_field(L, t, UV_ATTR) == LUA_TTABLE) {
-        if (raw_field(L, attr, UV_XMLNS) == LUA_TSTRING)
+        if (raw_field(L, name + 1, UV_XMLNS) == LUA_TSTRING)
             node->ns = lua_tostring(L, -1);
         lua_pop(L, 1);
-        err = build_attrs(b, attr, node);
+        err = build_attrs(b, name + 1, node);
     }
-    lua_pop(L, 1);
+    lua_settop(L, name - 1);
     if (err == SO_OK)
-        err = build_text(b, t, node);
-    if (err == SO_OK)
-        err = build_children(b, t, node);
+        err = build_content(b, t, node);
     *out = node;
     return err;
 }
