@@ -26,6 +26,14 @@ B := build
 CORE_SRC := $(wildcard modules/core/*.c)
 CORE_OBJ := $(CORE_SRC:modules/core/%.c=$(B)/obj/core/%.o)
 CORE_LIB := $(B)/lib/libsmartoffice-core.a
+# What linking the core needs: expat (so_xml), libidn2 (domain names),
+# OpenSSL's libcrypto (audit hashes).
+CORE_LIBS := -lexpat -lidn2 -lcrypto
+STORE_SRC := $(wildcard modules/store/*.c)
+STORE_OBJ := $(STORE_SRC:modules/store/%.c=$(B)/obj/store/%.o)
+STORE_LIB := $(B)/lib/libsmartoffice-store.a
+STORE_LIBS := -lpq -lpthread
+PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 CLI_SRC := $(wildcard modules/cli/*.c)
 CLI_OBJ := $(CLI_SRC:modules/cli/%.c=$(B)/obj/cli/%.o)
 PROSODY_SRC := $(wildcard modules/prosody/*.c)
@@ -54,13 +62,23 @@ $(CORE_LIB): $(CORE_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+$(B)/obj/store/%.o: modules/store/%.c $(wildcard modules/core/*.h) \
+		$(wildcard modules/store/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) -Imodules/store -c $< -o $@
+
+$(STORE_LIB): $(STORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
 $(B)/obj/cli/%.o: modules/cli/%.c $(wildcard modules/*/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Imodules/cli -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) -Imodules/cli -Imodules/store -c $< -o $@
 
-$(B)/bin/smartoffice: $(CLI_OBJ) $(CORE_LIB)
+$(B)/bin/smartoffice: $(CLI_OBJ) $(STORE_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(CORE_LIB) -lexpat
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(STORE_LIB) $(CORE_LIB) $(STORE_LIBS) \
+		$(CORE_LIBS)
 
 $(B)/obj/prosody/%.o: modules/prosody/%.c $(wildcard modules/*/*.h)
 	@mkdir -p $(@D)
@@ -68,7 +86,7 @@ $(B)/obj/prosody/%.o: modules/prosody/%.c $(wildcard modules/*/*.h)
 
 $(B)/prosody/smartoffice.so: $(PROSODY_OBJ) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) -shared $(CFLAGS) -o $@ $(PROSODY_OBJ) $(CORE_LIB) -lexpat
+	$(CC) -shared $(CFLAGS) -o $@ $(PROSODY_OBJ) $(CORE_LIB) $(CORE_LIBS)
 
 $(B)/prosody/%.lua: modules/prosody/%.lua
 	@mkdir -p $(@D)
@@ -76,18 +94,18 @@ $(B)/prosody/%.lua: modules/prosody/%.lua
 
 $(B)/tests/unit/%: tests/unit/%.c $(CORE_LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_LIB) -lexpat \
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_LIB) $(CORE_LIBS) \
 		$(CHECK_LIBS)
 
 $(B)/tests/integration/%: tests/integration/%.c $(CORE_LIB) \
 		$(wildcard tests/integration/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(STROPHE_CFLAGS) -Itests/integration -o $@ $< \
-		$(CORE_LIB) $(STROPHE_LIBS) -lexpat
+		$(CORE_LIB) $(STROPHE_LIBS) $(CORE_LIBS)
 
 $(B)/bench/%: tests/bench/%.c $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) -lexpat
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
 # The load generator is an XMPP client, not a core benchmark.
 $(B)/bench/bench_flood: tests/bench/bench_flood.c
@@ -97,7 +115,7 @@ $(B)/bench/bench_flood: tests/bench/bench_flood.c
 $(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard modules/core/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Imodules/core \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) -lexpat
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) $(CORE_LIBS)
 
 tests: all $(UNIT_BIN) $(ITEST_BIN) $(BENCH_BIN)
 fuzz: $(FUZZ_BIN)
