@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Short on purpose: it replaces the body of every encrypted message, so
+ * each byte is serialised, stored and encrypted again on every copy. */
 #define FALLBACK_EN                                                            \
-    "This message is end-to-end encrypted with OMEMO. To read it, open "       \
-    "this chat in an app that supports OMEMO encryption."
-#define FALLBACK_UR                                                                                                             \
-    "یہ پیغام OMEMO کے ذریعے اینڈ ٹو اینڈ خفیہ کیا گیا ہے۔ اسے پڑھنے کے لیے " \
-    "یہ گفتگو کسی ایسی ایپ میں کھولیں جو OMEMO خفیہ کاری کی سہولت رکھتی ہو۔"
+    "End-to-end encrypted message (OMEMO). Open it in an OMEMO-capable app."
+#define FALLBACK_UR                                                            \
+    "اینڈ ٹو اینڈ خفیہ پیغام (OMEMO)۔ اسے OMEMO والی ایپ میں کھولیں۔"
 
 static const struct so_option options[] = {
     {"chat", SO_OPT_ENUM, "required", "required|warn|off",
