@@ -180,6 +180,8 @@ static void print_verdict(const struct so_verdict *v, const char *path)
         printf("allow");
     if (v->action == SO_REWRITE && (v->rewrite & SO_RW_FALLBACK_BODY))
         note = " (body replaced by fallback)";
+    else if (v->action == SO_REWRITE && (v->rewrite & SO_RW_STRIP_TO_ERROR))
+        note = " (stripped to its error)";
     else if (v->warn)
         note = " (warn: would be refused)";
     printf("\t%s\t%s%s\t%s\n", so_class_str(v->cls), so_reason_str(v->reason),

@@ -881,6 +881,46 @@ static void verdict_init(struct so_verdict *out, const struct so_node *msg)
     out->judged = msg;
 }
 
+/* The first <error> child of MSG in the stanza namespace, or NULL. */
+static const struct so_node *error_child(const struct so_node *msg)
+{
+    const struct so_node *c;
+
+    for (c = msg->first_child; c != NULL; c = c->next)
+        if (is_named(c, "error", NS_STANZA))
+            return c;
+    return NULL;
+}
+
+/*
+ * RFC 6120 §8.3.1: an error is never answered with an error, so an error
+ * message is never refused. That section also lets it carry the payload of
+ * the stanza that failed, which would carry plaintext past the policy: an
+ * error is judged by all it holds besides its first <error>, and unless
+ * that would pass unchanged as a message, it is stripped down to that
+ * <error>. Exemptions and a policy that is off apply as to messages.
+ */
+static void judge_error(const struct so_policy *policy,
+                        const struct so_node *msg, struct so_verdict *out)
+{
+    struct content c;
+
+    out->reason = SO_R_ERROR_STANZA;
+    if (policy->chat == SO_MODE_OFF ||
+        jid_exempt(policy, so_node_attr(msg, "from")) ||
+        jid_exempt(policy, so_node_attr(msg, "to")))
+        return;
+    analyse(policy, msg, error_child(msg), &c);
+    if (!refusable(c.cls) && c.rewrite == 0)
+        return;
+    out->action = SO_REWRITE;
+    out->cls = c.cls;
+    out->reason = SO_R_ERROR_CONTENT;
+    out->culprit = c.culprit;
+    out->schemes = c.schemes;
+    out->rewrite = SO_RW_STRIP_TO_ERROR;
+}
+
 /* Judges MSG itself; UNWRAP allows one level of carbon or archive. */
 static void judge(const struct so_policy *policy, const struct so_node *msg,
                   bool may_unwrap, struct so_verdict *out)
@@ -893,9 +933,8 @@ static void judge(const struct so_policy *policy, const struct so_node *msg,
     verdict_init(out, msg);
     if (type == NULL)
         type = "normal";
-    /* RFC 6120 §8.3.1: an error is never answered with an error. */
     if (streq(type, "error")) {
-        out->reason = SO_R_ERROR_STANZA;
+        judge_error(policy, msg, out);
         return;
     }
     if (streq(type, "headline") &&
@@ -1001,6 +1040,7 @@ static const char *const reason_names[SO_R_COUNT] = {
     [SO_R_NO_PAYLOAD] = "key transport without payload",
     [SO_R_METADATA_ONLY] = "metadata only",
     [SO_R_ERROR_STANZA] = "error stanza",
+    [SO_R_ERROR_CONTENT] = "error stanza carrying content",
     [SO_R_HOST_HEADLINE] = "headline from a served host",
     [SO_R_PEP_EVENT] = "pep event",
     [SO_R_EXEMPT] = "exempt",

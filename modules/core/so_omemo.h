@@ -42,6 +42,7 @@ enum so_reason {
     SO_R_NO_PAYLOAD,          /* OMEMO key transport or heartbeat */
     SO_R_METADATA_ONLY,       /* only metadata elements */
     SO_R_ERROR_STANZA,        /* type error: never answered */
+    SO_R_ERROR_CONTENT,       /* type error echoing content: stripped */
     SO_R_HOST_HEADLINE,       /* headline from a served host */
     SO_R_PEP_EVENT,           /* PEP / pubsub event notification */
     SO_R_EXEMPT,              /* exemption matched */
@@ -88,6 +89,10 @@ enum so_rewrite {
      * policy's fallback text, and drop every urn:xmpp:fallback:0 element
      * (their ranges pointed into the old body). */
     SO_RW_FALLBACK_BODY = 1u << 0,
+    /* Remove every child of the judged message (a type='error' message)
+     * except its first <error> element in the stanza namespace, text
+     * included: the payload it echoed is not passed on. */
+    SO_RW_STRIP_TO_ERROR = 1u << 1,
 };
 
 struct so_verdict {

@@ -10,6 +10,8 @@
  *   policy:classify(stanza)          -> action, class, reason_text,
  *                                       reason_code, condition, rewrite,
  *                                       warn, groupchat, judged
+ *       rewrite is nil, "fallback-body" or "strip-to-error" (the
+ *       so_rewrite bits of so_omemo.h, applied to judged)
  *   smartoffice.refusal_text(code)   -> en, ur
  *   smartoffice.warn_text()          -> en, ur
  *   smartoffice.no_device_text()     -> en, ur
@@ -403,7 +405,12 @@ static int push_verdict(lua_State *L, int stanza, const struct so_verdict *v,
         lua_pushnil(L);
     else
         lua_pushstring(L, so_cond_str(v->cond));
-    lua_pushboolean(L, (v->rewrite & SO_RW_FALLBACK_BODY) != 0);
+    if (v->rewrite & SO_RW_STRIP_TO_ERROR)
+        lua_pushliteral(L, "strip-to-error");
+    else if (v->rewrite & SO_RW_FALLBACK_BODY)
+        lua_pushliteral(L, "fallback-body");
+    else
+        lua_pushnil(L);
     lua_pushboolean(L, v->warn);
     lua_pushboolean(L, v->groupchat);
     push_path(L, stanza, judged);

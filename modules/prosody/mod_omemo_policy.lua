@@ -144,6 +144,24 @@ end);
 local decisions = module:metric("counter", "decisions", "",
 	"OMEMO policy decisions", { "action", "class" });
 
+-- The counter of each action and class, found once: with_labels walks the
+-- family's label table on every call.
+local decision_counters = {};
+
+local function count_decision(action, class)
+	local by_class = decision_counters[action];
+	if not by_class then
+		by_class = {};
+		decision_counters[action] = by_class;
+	end
+	local counter = by_class[class];
+	if not counter then
+		counter = decisions:with_labels(action, class);
+		by_class[class] = counter;
+	end
+	counter:add(1);
+end
+
 -- Applying a verdict ------------------------------------------------------
 
 -- A fresh error for a refused message: never a copy of the original, so
@@ -180,23 +198,60 @@ local function send_to_sender(origin, stanza)
 	end
 end
 
+-- The fallback text of the policy in force, built once per policy (a
+-- config reload makes a new policy).
+local fallback_policy, fallback_text;
+
+local function fallback_child(child)
+	if child.name == "body"
+	and (child.attr.xmlns == nil
+		or child.attr.xmlns == "jabber:client"
+		or child.attr.xmlns == "jabber:server") then
+		return st.stanza("body", child.attr):text(fallback_text);
+	elseif child.name == "fallback"
+	and child.attr.xmlns == xmlns_fallback then
+		return nil;
+	end
+	return child;
+end
+
 -- Replaces the text of each <body> with the fallback text and drops the
 -- XEP-0428 fallback markers, whose ranges pointed into the old body.
 local function rewrite_fallback(msg)
-	local text = policy:get("fallback_text_en") .. "\n"
-		.. policy:get("fallback_text_ur");
-	msg:maptags(function (child)
-		if child.name == "body"
-		and (child.attr.xmlns == nil
-			or child.attr.xmlns == "jabber:client"
-			or child.attr.xmlns == "jabber:server") then
-			return st.stanza("body", child.attr):text(text);
-		elseif child.name == "fallback"
-		and child.attr.xmlns == xmlns_fallback then
-			return nil;
+	if fallback_policy ~= policy then
+		fallback_policy = policy;
+		fallback_text = policy:get("fallback_text_en") .. "\n"
+			.. policy:get("fallback_text_ur");
+	end
+	msg:maptags(fallback_child);
+end
+
+-- Strips an error message down to its first <error>: the payload it
+-- echoed (RFC 6120 §8.3.1 allows that) would carry plaintext past the
+-- policy.
+local stanza_namespaces = {
+	["jabber:client"] = true;
+	["jabber:server"] = true;
+	["jabber:component:accept"] = true;
+};
+
+local function strip_to_error(msg)
+	local kept;
+	for _, child in ipairs(msg.tags) do
+		local xmlns = child.attr.xmlns;
+		if child.name == "error"
+		and (xmlns == nil or stanza_namespaces[xmlns]) then
+			kept = child;
+			break;
 		end
-		return child;
-	end);
+	end
+	for i = #msg, 1, -1 do
+		msg[i] = nil;
+	end
+	msg.tags = {};
+	if kept then
+		msg:add_direct_child(kept);
+	end
 end
 
 -- A notice to the sender of a message that warn mode let through. It
@@ -251,7 +306,7 @@ end
 local function enforce(origin, stanza, sender, recipient, error_from)
 	local action, class, reason, code, condition, rewrite, warn,
 		groupchat, judged = policy:classify(stanza);
-	decisions:with_labels(action, class):add(1);
+	count_decision(action, class);
 
 	if action == "refuse" then
 		local kind = stanza.attr.type or "normal";
@@ -269,8 +324,10 @@ local function enforce(origin, stanza, sender, recipient, error_from)
 		end
 		return true;
 	end
-	if rewrite and judged then
+	if rewrite == "fallback-body" and judged then
 		rewrite_fallback(judged);
+	elseif rewrite == "strip-to-error" and judged then
+		strip_to_error(judged);
 	end
 	if warn then
 		local interval = policy:get("warn_interval");
@@ -388,7 +445,7 @@ end
 -- stanza still carries the sender's real JID.
 local function from_occupant_private(event)
 	local stanza = event.stanza;
-	if stanza.attr.type == "groupchat" or stanza.attr.type == "error" then
+	if stanza.attr.type == "groupchat" then
 		return;
 	end
 	local room_jid = jid_bare(stanza.attr.to);
