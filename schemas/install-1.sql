@@ -30,8 +30,10 @@ CREATE TABLE smartoffice.federation_zone (
 -- Tamper-evident audit trail of policy decisions. No message content,
 -- ever: only the decision, the rule and bare JIDs or domains.
 -- hash = SHA-256(prev_hash || canonical form of the record), see
--- docs/modules/residency.md; the first record's prev_hash is 32 zero bytes
--- or the anchor left by expiry.
+-- docs/modules/audit.md; the first record's prev_hash is 32 zero bytes
+-- or the anchor left by expiry. ORIGIN_ID is the writer's unique name for
+-- the record, so that a record replayed from a spill file after an
+-- unacknowledged commit is not stored twice; it is not part of the hash.
 CREATE TABLE smartoffice.audit (
     seq         bigint PRIMARY KEY,
     at          timestamptz NOT NULL,
@@ -42,7 +44,8 @@ CREATE TABLE smartoffice.audit (
     subject     text NOT NULL DEFAULT '',
     object      text NOT NULL DEFAULT '',
     prev_hash   bytea NOT NULL CHECK (length(prev_hash) = 32),
-    hash        bytea NOT NULL CHECK (length(hash) = 32)
+    hash        bytea NOT NULL CHECK (length(hash) = 32),
+    origin_id   text NOT NULL UNIQUE CHECK (origin_id <> '')
 );
 CREATE INDEX audit_at ON smartoffice.audit (at);
 
