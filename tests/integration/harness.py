@@ -136,10 +136,12 @@ class Client:
     """One logged-in xmpp-probe process. Received stanzas wait in an inbox
     until a wait_for() or drain() takes them."""
 
-    def __init__(self, port, jid, password=PASSWORD, timeout=10):
+    def __init__(self, port, jid, password=PASSWORD, timeout=10,
+                 host="127.0.0.1"):
         self.jid = jid
         self.proc = subprocess.Popen(
-            [PROBE, "--jid", jid, "--pass", password, "--port", str(port)],
+            [PROBE, "--jid", jid, "--pass", password, "--port", str(port),
+             "--host", host],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, bufsize=1)
         self.lines = queue.Queue()
@@ -271,20 +273,29 @@ class Client:
 # ---------------------------------------------------------------- servers
 
 class Stack:
-    """A Prosody instance made by scripts/prosody-stack."""
+    """A Prosody instance made by scripts/prosody-stack. DOMAIN is its
+    VirtualHost, IP the loopback address it listens on; S2S_PORT and
+    HOSTS_FILE are for instances that federate with each other."""
 
     def __init__(self, root, name, base_port, policy, host_cfg="",
-                 muc_cfg=""):
+                 muc_cfg="", domain="localhost", ip="127.0.0.1",
+                 s2s_port=None, hosts_file=None):
         self.dir = os.path.join(root, name)
         self.name = name
+        self.domain = domain
+        self.ip = ip
         self.c2s = base_port
+        self.s2s = s2s_port or base_port + 47
         self.http = base_port + 80
         self.started = False
         os.makedirs(self.dir)
         args = [STACK, "init", self.dir, "--policy", policy,
-                "--c2s", str(base_port), "--s2s", str(base_port + 47),
+                "--domain", domain, "--ip", ip,
+                "--c2s", str(base_port), "--s2s", str(self.s2s),
                 "--component", str(base_port + 25),
                 "--http", str(self.http), "--log-level", "debug"]
+        if hosts_file:
+            args += ["--hosts-file", hosts_file]
         for flag, text in (("--host-config", host_cfg),
                            ("--muc-config", muc_cfg)):
             if text:
@@ -295,9 +306,9 @@ class Stack:
         subprocess.run(args, check=True)
 
     def start(self):
-        for port in (self.c2s, self.http):
+        for port in (self.c2s, self.s2s, self.http):
             with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                if sock.connect_ex((self.ip, port)) == 0:
                     raise Failure(f"{self.name}: port {port} is already in "
                                   "use; is an old test server running?")
         subprocess.run([STACK, "start", self.dir], check=True)
@@ -310,17 +321,17 @@ class Stack:
 
     def adduser(self, *nodes):
         procs = [subprocess.Popen([STACK, "adduser", self.dir,
-                                   f"{n}@localhost", PASSWORD])
+                                   f"{n}@{self.domain}", PASSWORD])
                  for n in nodes]
         for p in procs:
             if p.wait() != 0:
                 raise Failure(f"{self.name}: could not register users")
 
     def client(self, jid):
-        return Client(self.c2s, jid)
+        return Client(self.c2s, jid, host=self.ip)
 
     def metrics(self):
-        url = f"http://127.0.0.1:{self.http}/metrics"
+        url = f"http://{self.ip}:{self.http}/metrics"
         with urllib.request.urlopen(url, timeout=5) as r:
             return r.read().decode()
 
