@@ -73,7 +73,8 @@ $(STORE_LIB): $(STORE_OBJ)
 
 $(B)/obj/cli/%.o: modules/cli/%.c $(wildcard modules/*/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) -Imodules/cli -Imodules/store -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) -Imodules/cli -Imodules/store \
+		-DCLI_SCHEMAS_DIR='"$(PREFIX)/share/smartoffice/schemas"' -c $< -o $@
 
 $(B)/bin/smartoffice: $(CLI_OBJ) $(STORE_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
@@ -149,6 +150,8 @@ install: all
 	install -m 0755 $(B)/bin/smartoffice $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(B)/prosody/smartoffice.so $(B)/prosody/*.lua \
 		$(DESTDIR)$(PREFIX)/lib/smartoffice/prosody/
+	install -d $(DESTDIR)$(PREFIX)/share/smartoffice/schemas
+	install -m 0644 schemas/*.sql $(DESTDIR)$(PREFIX)/share/smartoffice/schemas/
 
 clean:
 	rm -rf $(B)

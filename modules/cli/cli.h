@@ -8,6 +8,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "so_options.h"
@@ -18,9 +19,12 @@
 
 enum cli_exit {
     CLI_EXIT_OK = 0,     /* the command did what was asked */
-    CLI_EXIT_INPUT = 1,  /* an input file could not be read or parsed */
+    CLI_EXIT_INPUT = 1,  /* an input file could not be read or parsed, or
+                            the object to add exists / to remove is gone */
     CLI_EXIT_USAGE = 2,  /* bad arguments or a bad policy file */
     CLI_EXIT_REJECT = 3, /* check --fail-on-reject: something was refused */
+    CLI_EXIT_DB = 4,     /* the database was unreachable, not UTF8, or
+                            refused a statement */
 };
 
 /* The program name used in messages ("smartoffice"). Static. */
@@ -28,6 +32,23 @@ extern const char *cli_progname;
 
 int cli_check_main(int argc, char **argv);
 int cli_options_main(int argc, char **argv);
+int cli_db_main(int argc, char **argv);
+int cli_zone_main(int argc, char **argv);
+
+struct st_db;
+
+/*
+ * Opens the database CONNINFO (NULL: $SMARTOFFICE_DB, else libpq's
+ * defaults) into *DB, to free with st_db_free(). Returns CLI_EXIT_OK, or
+ * CLI_EXIT_DB after printing why.
+ */
+int cli_db_connect(const char *conninfo, struct st_db **db);
+
+/* Value of option NAME at ARGV[*I], as "--name value" or "--name=value"
+ * (then *I moves past the value); NULL when ARGV[*I] is not that option.
+ * Sets *MISSING when it is but has no value. Borrowed from ARGV. */
+const char *cli_option_value(int argc, char **argv, int *i, const char *name,
+                             bool *missing);
 
 /*
  * Reads the policy file PATH into POLICY, setting each option it names.

@@ -17,6 +17,8 @@ struct cli_command {
 static const struct cli_command commands[] = {
     {"check", cli_check_main, "classify stanza files as the server would"},
     {"options", cli_options_main, "list the policy options and defaults"},
+    {"db", cli_db_main, "install the database schema, show its version"},
+    {"zone", cli_zone_main, "add, remove and list approved federation zones"},
     {NULL, NULL, NULL},
 };
 

@@ -112,6 +112,11 @@ void st_db_free(struct st_db *db)
     free(db);
 }
 
+void st_db_set_error(struct st_db *db, const char *what, const char *why)
+{
+    format_err(db->err, sizeof(db->err), "%s: %s", what, why);
+}
+
 const char *st_db_error(const struct st_db *db)
 {
     return db->err;

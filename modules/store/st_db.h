@@ -63,6 +63,9 @@ enum st_err st_db_exec(struct st_db *db, const char *what, const char *sql,
 enum st_err st_db_run_script(struct st_db *db, const char *what,
                              const char *script, long *errpos);
 
+/* Sets the error text to "WHAT: WHY", for failures found above libpq. */
+void st_db_set_error(struct st_db *db, const char *what, const char *why);
+
 /* The last error text. Borrowed from DB; valid until its next call. */
 const char *st_db_error(const struct st_db *db);
 

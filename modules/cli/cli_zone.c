@@ -1,0 +1,232 @@
+/*
+ * cli_zone.c - smartoffice zone: the approved federation zones.
+ *
+ * Patterns are normalised before they reach the database, so that every
+ * spelling of a name (case, a trailing dot, Unicode or punycode) names the
+ * same row.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "so_domain.h"
+#include "st_zones.h"
+
+struct zone_args {
+    const char *sub;
+    const char *pattern;
+    const char *reason;
+    const char *by;
+    const char *conninfo;
+};
+
+static void zone_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: %s zone add [--] PATTERN --reason TEXT [--by WHO] [--db "
+            "CONNINFO]\n"
+            "       %s zone remove PATTERN [--db CONNINFO]\n"
+            "       %s zone list [--db CONNINFO]\n\n"
+            "Federation is allowed only with the approved zones. PATTERN "
+            "is a domain,\n"
+            "meaning exactly that domain, or '*.' and a domain, meaning "
+            "every\n"
+            "subdomain of it. list prints pattern, reason, who added it "
+            "and when\n(UTC), separated by tabs.\n\n"
+            "options:\n"
+            "  --reason TEXT  why the zone is approved (required by add)\n"
+            "  --by WHO       who approves it (default: $SUDO_USER, else "
+            "$USER)\n"
+            "  --db CONNINFO  libpq connection string (default: "
+            "$SMARTOFFICE_DB)\n"
+            "  --help         this text\n",
+            cli_progname, cli_progname, cli_progname);
+}
+
+static int usage_error(const char *what, const char *arg)
+{
+    fprintf(stderr, "%s zone: %s%s%s\ntry '%s zone --help'\n", cli_progname,
+            what, arg != NULL ? " " : "", arg != NULL ? arg : "", cli_progname);
+    return CLI_EXIT_USAGE;
+}
+
+/* True when S is one line of text for a tab-separated listing. */
+static bool one_line(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/* Takes A as the subcommand, then the pattern. */
+static int take_positional(struct zone_args *args, const char *a)
+{
+    if (args->sub == NULL)
+        args->sub = a;
+    else if (args->pattern == NULL)
+        args->pattern = a;
+    else
+        return usage_error("unexpected argument", a);
+    return CLI_EXIT_OK;
+}
+
+/* Parses ARGV into ARGS. CLI_EXIT_OK, -1 after --help, or a usage error.
+ * After "--" every argument is positional (a pattern may start with '-'). */
+static int parse_args(int argc, char **argv, struct zone_args *args)
+{
+    bool missing = false, options = true;
+    const char *v;
+    int i, rc = CLI_EXIT_OK;
+
+    for (i = 1; i < argc && rc == CLI_EXIT_OK; i++) {
+        if (!options) {
+            rc = take_positional(args, argv[i]);
+        } else if (strcmp(argv[i], "--") == 0) {
+            options = false;
+        } else if (strcmp(argv[i], "--help") == 0 ||
+                   strcmp(argv[i], "-h") == 0) {
+            zone_usage(stdout);
+            rc = -1;
+        } else if ((v = cli_option_value(argc, argv, &i, "--db", &missing))) {
+            args->conninfo = v;
+        } else if (!missing && (v = cli_option_value(argc, argv, &i, "--reason",
+                                                     &missing))) {
+            args->reason = v;
+        } else if (!missing &&
+                   (v = cli_option_value(argc, argv, &i, "--by", &missing))) {
+            args->by = v;
+        } else if (missing) {
+            rc = usage_error("missing value for", argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            rc = usage_error("unknown option", argv[i]);
+        } else {
+            rc = take_positional(args, argv[i]);
+        }
+    }
+    return rc;
+}
+
+/* Checks ARGS for SUB and fills in the default --by. */
+static int check_args(struct zone_args *a)
+{
+    bool takes_pattern = strcmp(a->sub, "list") != 0;
+
+    if (strcmp(a->sub, "add") != 0 && strcmp(a->sub, "remove") != 0 &&
+        strcmp(a->sub, "list") != 0)
+        return usage_error("unknown subcommand", a->sub);
+    if (takes_pattern && a->pattern == NULL)
+        return usage_error("no PATTERN given", NULL);
+    if (!takes_pattern && a->pattern != NULL)
+        return usage_error("unexpected argument", a->pattern);
+    if (strcmp(a->sub, "add") != 0) {
+        if (a->reason != NULL || a->by != NULL)
+            return usage_error("--reason and --by are for add only", NULL);
+        return CLI_EXIT_OK;
+    }
+    if (a->reason == NULL || a->reason[0] == '\0')
+        return usage_error("add needs --reason TEXT", NULL);
+    if (a->by == NULL)
+        a->by = getenv("SUDO_USER");
+    if (a->by == NULL || a->by[0] == '\0')
+        a->by = getenv("USER");
+    if (a->by == NULL || a->by[0] == '\0')
+        return usage_error("--by WHO is needed ($SUDO_USER and $USER are "
+                           "unset)",
+                           NULL);
+    if (!one_line(a->reason) || !one_line(a->by))
+        return usage_error("--reason and --by must be one line without "
+                           "tabs or control characters",
+                           NULL);
+    return CLI_EXIT_OK;
+}
+
+static int zone_add(struct st_db *db, const struct zone_args *a,
+                    const char *pattern)
+{
+    switch (st_zones_add(db, pattern, a->reason, a->by)) {
+    case ST_OK:
+        printf("added %s\n", pattern);
+        return CLI_EXIT_OK;
+    case ST_EEXIST:
+        fprintf(stderr, "%s: zone %s already exists; nothing changed\n",
+                cli_progname, pattern);
+        return CLI_EXIT_INPUT;
+    default:
+        fprintf(stderr, "%s: %s\n", cli_progname, st_db_error(db));
+        return CLI_EXIT_DB;
+    }
+}
+
+static int zone_remove(struct st_db *db, const char *pattern)
+{
+    switch (st_zones_remove(db, pattern)) {
+    case ST_OK:
+        printf("removed %s\n", pattern);
+        return CLI_EXIT_OK;
+    case ST_ENOENT:
+        fprintf(stderr, "%s: zone %s does not exist; nothing removed\n",
+                cli_progname, pattern);
+        return CLI_EXIT_INPUT;
+    default:
+        fprintf(stderr, "%s: %s\n", cli_progname, st_db_error(db));
+        return CLI_EXIT_DB;
+    }
+}
+
+static int zone_list(struct st_db *db)
+{
+    struct st_zone_list list;
+    size_t i;
+    int rc = CLI_EXIT_OK;
+
+    if (st_zones_list(db, &list) != ST_OK) {
+        fprintf(stderr, "%s: %s\n", cli_progname, st_db_error(db));
+        rc = CLI_EXIT_DB;
+        goto out;
+    }
+    for (i = 0; i < list.n; i++)
+        printf("%s\t%s\t%s\t%s\n", list.zones[i].pattern, list.zones[i].reason,
+               list.zones[i].added_by, list.zones[i].added_at);
+out:
+    st_zone_list_free(&list);
+    return rc;
+}
+
+int cli_zone_main(int argc, char **argv)
+{
+    struct zone_args args = {0};
+    char pattern[SO_DOMAIN_BUF], why[160];
+    struct st_db *db;
+    int rc;
+
+    rc = parse_args(argc, argv, &args);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (args.sub == NULL)
+        return usage_error("no subcommand given (add, remove or list)", NULL);
+    rc = check_args(&args);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (args.pattern != NULL &&
+        so_zone_pattern_normalize(args.pattern, pattern, sizeof(pattern), why,
+                                  sizeof(why)) != SO_OK) {
+        fprintf(stderr, "%s: invalid zone '%s': %s\n", cli_progname,
+                args.pattern, why);
+        return CLI_EXIT_USAGE;
+    }
+    rc = cli_db_connect(args.conninfo, &db);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (strcmp(args.sub, "add") == 0)
+        rc = zone_add(db, &args, pattern);
+    else if (strcmp(args.sub, "remove") == 0)
+        rc = zone_remove(db, pattern);
+    else
+        rc = zone_list(db);
+    st_db_free(db);
+    return rc;
+}

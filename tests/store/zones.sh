@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# zones.sh - smartoffice db and zone against the suite's PostgreSQL
+# (see tests/store/run for SO, PG_DIR, TOP and SMARTOFFICE_DB).
+set -uo pipefail
+fails=0
+export USER=tester
+unset SUDO_USER
+psql_() { "$TOP/scripts/pg-stack" psql "$PG_DIR" "$@"; }
+conn_to() { sed "s/dbname=[^ ]*/dbname=$1/" <<<"$SMARTOFFICE_DB"; }
+
+fail() {
+    echo "  FAIL: $1"
+    echo "    expected: $2"
+    echo "    got:      $3"
+    fails=$((fails + 1))
+}
+
+# check NAME RC TEXT CMD...: CMD exits with RC and its output (stdout and
+# stderr) contains TEXT.
+check() {
+    local name=$1 want_rc=$2 want=$3 out rc
+    shift 3
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -ne "$want_rc" ]; then
+        fail "$name (exit status)" "$want_rc" "$rc: $out"
+    elif [[ "$out" != *"$want"* ]]; then
+        fail "$name (output)" "... $want ..." "$out"
+    fi
+}
+
+# same NAME WANT GOT
+same() {
+    [ "$2" = "$3" ] || fail "$1" "$2" "$3"
+}
+
+check "status" 0 "schema version 1" "$SO" db status
+check "init twice" 1 "already has the smartoffice schema" "$SO" db init
+same "empty list" "" "$("$SO" zone list)"
+
+# add, and the same name in other spellings is the same row
+check "add wildcard" 0 "added *.gov.pk" \
+    "$SO" zone add '*.GOV.PK.' --reason 'provinces' --by alice
+check "add again" 1 "zone *.gov.pk already exists" \
+    "$SO" zone add '*.gov.pk' --reason 'again' --by bob
+check "add unicode" 0 "added xn--bcher-kva.example" \
+    "$SO" zone add 'Bücher.Example.' --reason 'books' --by alice
+check "punycode is the same" 1 "already exists" \
+    "$SO" zone add 'xn--bcher-kva.example' --reason 'books' --by alice
+check "upper punycode is the same" 1 "already exists" \
+    "$SO" zone add 'XN--BCHER-KVA.EXAMPLE' --reason 'books' --by alice
+check "add urdu" 0 "added xn--mgbai9azgqp6j.example" \
+    "$SO" zone add 'پاکستان.example' --reason 'urdu' --by alice
+check "remove urdu by punycode" 0 "removed xn--mgbai9azgqp6j.example" \
+    "$SO" zone remove 'XN--MGBAI9AZGQP6J.EXAMPLE.'
+check "remove again" 1 "zone xn--mgbai9azgqp6j.example does not exist" \
+    "$SO" zone remove 'پاکستان.example'
+
+# default WHO: $SUDO_USER, else $USER; values travel out of line
+check "by from USER" 0 "added finance.gov.pk" \
+    env -u SUDO_USER USER=carol "$SO" zone add finance.gov.pk \
+    --reason "O'Brien's; DROP TABLE smartoffice.federation_zone; --"
+check "by from SUDO_USER" 0 "added health.gov.pk" \
+    env SUDO_USER=dave USER=root "$SO" zone add health.gov.pk --reason h
+
+list=$("$SO" zone list | cut -f1-3)
+want=$(printf '%s\n' \
+    "*.gov.pk	provinces	alice" \
+    "finance.gov.pk	O'Brien's; DROP TABLE smartoffice.federation_zone; --	carol" \
+    "health.gov.pk	h	dave" \
+    "xn--bcher-kva.example	books	alice")
+same "list" "$want" "$list"
+when=$("$SO" zone list | head -n1 | cut -f4)
+[[ "$when" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] ||
+    fail "list time" "YYYY-MM-DDTHH:MM:SSZ" "$when"
+
+# invalid names: exit 2 with the reason, nothing stored
+check "underscore" 2 \
+    "invalid zone 'under_score.pk': label 'under_score' has a character other than a letter, digit or hyphen" \
+    "$SO" zone add under_score.pk --reason r
+check "ip literal" 2 "an IP address is not a domain name" \
+    "$SO" zone add 10.0.0.1 --reason r
+check "inner wildcard" 2 "'*' is only allowed as the whole first label" \
+    "$SO" zone add 'a.*.gov.pk' --reason r
+check "hyphen" 2 "hyphen" \
+    "$SO" zone remove -- '-x.gov.pk'
+check "empty label" 2 "empty label" "$SO" zone add 'a..pk' --reason r
+check "bad punycode" 2 "not a valid internationalised name" \
+    "$SO" zone add 'xn--zzzz.pk' --reason r
+check "no reason" 2 "add needs --reason" "$SO" zone add x.pk
+check "reason with a tab" 2 "one line" \
+    "$SO" zone add x.pk --reason "$(printf 'a\tb')"
+same "nothing stored" 4 "$("$SO" zone list | wc -l)"
+
+# LISTEN smartoffice_zones: a change notifies, a read does not
+out=$(psql_ -c 'LISTEN smartoffice_zones' \
+    -c "\\! \"$SO\" zone add notify.example --reason n >/dev/null" \
+    -c 'SELECT 1' 2>&1)
+[[ "$out" == *'notification "smartoffice_zones" received'* ]] ||
+    fail "notify on add" 'Asynchronous notification "smartoffice_zones"' "$out"
+out=$(psql_ -c 'LISTEN smartoffice_zones' \
+    -c "\\! \"$SO\" zone list >/dev/null" -c 'SELECT 1' 2>&1)
+[[ "$out" != *'notification'* ]] ||
+    fail "no notify on list" "no notification" "$out"
+out=$(psql_ -c 'LISTEN smartoffice_zones' \
+    -c "\\! \"$SO\" zone remove notify.example >/dev/null" \
+    -c 'SELECT 1' 2>&1)
+[[ "$out" == *'notification "smartoffice_zones" received'* ]] ||
+    fail "notify on remove" 'Asynchronous notification "smartoffice_zones"' \
+        "$out"
+
+# db init: only UTF8 databases; a fresh one gets version 1
+psql_ -c "CREATE DATABASE so_ascii ENCODING 'SQL_ASCII' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" ||
+    fail "create SQL_ASCII database" "created" "failed"
+check "init refuses SQL_ASCII" 4 "has encoding SQL_ASCII, not UTF8" \
+    "$SO" db init --db "$(conn_to so_ascii)"
+same "SQL_ASCII left alone" 0 "$(psql "$(conn_to so_ascii)" -XAtq -c \
+    "SELECT count(*) FROM pg_namespace WHERE nspname = 'smartoffice'")"
+psql_ -c "CREATE DATABASE so_empty ENCODING 'UTF8' TEMPLATE template0" ||
+    fail "create empty database" "created" "failed"
+check "status before init" 1 "is not initialised" \
+    "$SO" db status --db "$(conn_to so_empty)"
+
+# a broken schema file is reported with its file and line, nothing applied
+schemas=$(mktemp -d)
+printf 'BEGIN;\nCREATE SCHEMA smartoffice;\nCREATE TABLE oops (;\nCOMMIT;\n' \
+    >"$schemas/install-1.sql"
+check "schema error names file:line" 4 "$schemas/install-1.sql:3: applying the schema: syntax error" \
+    env SMARTOFFICE_SCHEMAS="$schemas" "$SO" db init --db "$(conn_to so_empty)"
+rm -rf "$schemas"
+check "init fresh" 0 "installed schema version 1" \
+    "$SO" db init --db "$(conn_to so_empty)"
+check "status fresh" 0 "schema version 1" \
+    "$SO" db status --db="$(conn_to so_empty)"
+check "unreachable" 4 "connecting to the database" \
+    "$SO" zone list --db "host=127.0.0.1 port=1 dbname=x connect_timeout=2"
+
+[ "$fails" -eq 0 ] || echo "zones.sh: $fails failed"
+exit $((fails > 0))
