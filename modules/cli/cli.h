@@ -32,6 +32,7 @@ extern const char *cli_progname;
 
 int cli_check_main(int argc, char **argv);
 int cli_options_main(int argc, char **argv);
+int cli_audit_main(int argc, char **argv);
 int cli_db_main(int argc, char **argv);
 int cli_zone_main(int argc, char **argv);
 

@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
     {"options", cli_options_main, "list the policy options and defaults"},
     {"db", cli_db_main, "install the database schema, show its version"},
     {"zone", cli_zone_main, "add, remove and list approved federation zones"},
+    {"audit", cli_audit_main, "verify, export and expire the audit trail"},
     {NULL, NULL, NULL},
 };
 
