@@ -108,6 +108,12 @@ $(B)/bench/%: tests/bench/%.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
+# The audit bench writes to PostgreSQL through the store.
+$(B)/bench/bench_audit: tests/bench/bench_audit.c $(STORE_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) -Imodules/store -o $@ $< $(STORE_LIB) \
+		$(CORE_LIB) $(STORE_LIBS) $(CORE_LIBS)
+
 # The load generator is an XMPP client, not a core benchmark.
 $(B)/bench/bench_flood: tests/bench/bench_flood.c
 	@mkdir -p $(@D)
