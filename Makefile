@@ -143,7 +143,7 @@ bench: deps
 	scripts/bench
 
 docs: $(B)/bin/smartoffice
-	$(B)/bin/smartoffice options --markdown > docs/modules/omemo_policy.options.md
+	scripts/docs-options
 
 format:
 	clang-format -i $(C_FILES)
