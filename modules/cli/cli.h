@@ -33,6 +33,15 @@ extern const char *cli_progname;
 int cli_check_main(int argc, char **argv);
 int cli_options_main(int argc, char **argv);
 int cli_audit_main(int argc, char **argv);
+
+struct so_audit_event;
+/*
+ * Writes one audit record for a change this command made, to the database
+ * CONNINFO (NULL: $SMARTOFFICE_DB), spilling to $SMARTOFFICE_AUDIT_SPILL
+ * when PostgreSQL fails. EV's time is now when its at_us is 0. Returns
+ * CLI_EXIT_OK (written or spilled) or CLI_EXIT_DB after saying why.
+ */
+int cli_audit_record(const char *conninfo, struct so_audit_event *ev);
 int cli_db_main(int argc, char **argv);
 int cli_zone_main(int argc, char **argv);
 

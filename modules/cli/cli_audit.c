@@ -441,3 +441,45 @@ int cli_audit_main(int argc, char **argv)
     st_audit_writer_free(w);
     return rc;
 }
+
+int cli_audit_record(const char *conninfo, struct so_audit_event *ev)
+{
+    struct audit_opts o = {0};
+    struct st_audit_writer *w;
+    struct so_audit_record *rec = NULL;
+    struct timespec now;
+    enum st_audit_status st;
+    int rc = CLI_EXIT_DB;
+
+    o.db = conninfo;
+    w = writer_open(&o);
+    if (w == NULL)
+        return CLI_EXIT_DB;
+    if (ev->at_us == 0) {
+        clock_gettime(CLOCK_REALTIME, &now);
+        ev->at_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    }
+    rec = malloc(sizeof(*rec));
+    if (rec == NULL || so_audit_record_set(rec, ev) != SO_OK) {
+        fprintf(stderr, "%s: cannot build the audit record of this change\n",
+                cli_progname);
+        goto out;
+    }
+    st = st_audit_append(w, rec, 1);
+    if (st == ST_AUDIT_OK) {
+        rc = CLI_EXIT_OK;
+    } else if (st == ST_AUDIT_SPILLED) {
+        fprintf(stderr, "%s: audit record spilled to the local file (%s)\n",
+                cli_progname, st_audit_error(w));
+        rc = CLI_EXIT_OK;
+    } else {
+        fprintf(stderr,
+                "%s: the change was made but its audit record was "
+                "not written: %s\n",
+                cli_progname, st_audit_error(w));
+    }
+out:
+    free(rec);
+    st_audit_writer_free(w);
+    return rc;
+}

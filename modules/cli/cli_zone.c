@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "so_audit.h"
 #include "so_domain.h"
 #include "st_zones.h"
 
@@ -144,13 +146,34 @@ static int check_args(struct zone_args *a)
     return CLI_EXIT_OK;
 }
 
+/* Records the change of zone PATTERN in the audit trail: who changed it
+ * (BY, may be NULL) and what (DECISION). The zone change and its record
+ * are two transactions; a failure to write the record is reported. */
+static int zone_audit(const struct zone_args *a, const char *decision,
+                      const char *pattern, const char *by)
+{
+    char host[256];
+    struct so_audit_event ev = {0};
+
+    if (gethostname(host, sizeof(host)) != 0)
+        strcpy(host, "localhost");
+    host[sizeof(host) - 1] = '\0';
+    ev.host = host;
+    ev.module = "cli";
+    ev.decision = decision;
+    ev.rule = "federation-zone";
+    ev.subject = by != NULL ? by : "";
+    ev.object = pattern;
+    return cli_audit_record(a->conninfo, &ev);
+}
+
 static int zone_add(struct st_db *db, const struct zone_args *a,
                     const char *pattern)
 {
     switch (st_zones_add(db, pattern, a->reason, a->by)) {
     case ST_OK:
         printf("added %s\n", pattern);
-        return CLI_EXIT_OK;
+        return zone_audit(a, "zone-added", pattern, a->by);
     case ST_EEXIST:
         fprintf(stderr, "%s: zone %s already exists; nothing changed\n",
                 cli_progname, pattern);
@@ -161,12 +184,17 @@ static int zone_add(struct st_db *db, const struct zone_args *a,
     }
 }
 
-static int zone_remove(struct st_db *db, const char *pattern)
+static int zone_remove(struct st_db *db, const struct zone_args *a,
+                       const char *pattern)
 {
+    const char *by = getenv("SUDO_USER");
+
+    if (by == NULL || by[0] == '\0')
+        by = getenv("USER");
     switch (st_zones_remove(db, pattern)) {
     case ST_OK:
         printf("removed %s\n", pattern);
-        return CLI_EXIT_OK;
+        return zone_audit(a, "zone-removed", pattern, by);
     case ST_ENOENT:
         fprintf(stderr, "%s: zone %s does not exist; nothing removed\n",
                 cli_progname, pattern);
@@ -224,7 +252,7 @@ int cli_zone_main(int argc, char **argv)
     if (strcmp(args.sub, "add") == 0)
         rc = zone_add(db, &args, pattern);
     else if (strcmp(args.sub, "remove") == 0)
-        rc = zone_remove(db, pattern);
+        rc = zone_remove(db, &args, pattern);
     else
         rc = zone_list(db);
     st_db_free(db);

@@ -135,5 +135,15 @@ check "status fresh" 0 "schema version 1" \
 check "unreachable" 4 "connecting to the database" \
     "$SO" zone list --db "host=127.0.0.1 port=1 dbname=x connect_timeout=2"
 
+# Every change of a zone above left an audit record naming who and what,
+# and the chain holds.
+check "audit has zone-added" 0 "\"zone-added\",\"federation-zone\"" \
+    "$SO" audit export --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z \
+    --format csv
+check "audit names the removed zone" 0 "xn--mgbai9azgqp6j.example" \
+    "$SO" audit export --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z
+check "audit chain after zone changes" 0 "audit chain intact" \
+    "$SO" audit verify
+
 [ "$fails" -eq 0 ] || echo "zones.sh: $fails failed"
 exit $((fails > 0))
