@@ -83,11 +83,12 @@ $(B)/bin/smartoffice: $(CLI_OBJ) $(STORE_LIB) $(CORE_LIB)
 
 $(B)/obj/prosody/%.o: modules/prosody/%.c $(wildcard modules/*/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) $(PQ_CFLAGS) -Imodules/store -c $< -o $@
 
-$(B)/prosody/smartoffice.so: $(PROSODY_OBJ) $(CORE_LIB)
+$(B)/prosody/smartoffice.so: $(PROSODY_OBJ) $(STORE_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) -shared $(CFLAGS) -o $@ $(PROSODY_OBJ) $(CORE_LIB) $(CORE_LIBS)
+	$(CC) -shared $(CFLAGS) -o $@ $(PROSODY_OBJ) $(STORE_LIB) $(CORE_LIB) \
+		$(STORE_LIBS) $(CORE_LIBS)
 
 $(B)/prosody/%.lua: modules/prosody/%.lua
 	@mkdir -p $(@D)
