@@ -43,6 +43,8 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 ITEST_SRC := $(wildcard tests/integration/*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(B)/tests/integration/%)
+STEST_SRC := $(wildcard tests/store/*.c)
+STEST_BIN := $(STEST_SRC:tests/store/%.c=$(B)/tests/store/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 FUZZ_SRC := $(wildcard tests/fuzz/*.c)
@@ -115,6 +117,12 @@ $(B)/bench/bench_audit: tests/bench/bench_audit.c $(STORE_LIB) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) -Imodules/store -o $@ $< $(STORE_LIB) \
 		$(CORE_LIB) $(STORE_LIBS) $(CORE_LIBS)
 
+# Store tests drive the store against the suite's private PostgreSQL.
+$(B)/tests/store/%: tests/store/%.c $(STORE_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) -Imodules/store -o $@ $< $(STORE_LIB) \
+		$(CORE_LIB) $(STORE_LIBS) $(CORE_LIBS)
+
 # The load generator is an XMPP client, not a core benchmark.
 $(B)/bench/bench_flood: tests/bench/bench_flood.c
 	@mkdir -p $(@D)
@@ -125,7 +133,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard modules/core/*.h)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Imodules/core \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) $(CORE_LIBS)
 
-tests: all $(UNIT_BIN) $(ITEST_BIN) $(BENCH_BIN)
+tests: all $(UNIT_BIN) $(ITEST_BIN) $(STEST_BIN) $(BENCH_BIN)
 fuzz: $(FUZZ_BIN)
 
 deps:
