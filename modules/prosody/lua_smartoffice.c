@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lua_store.h"
 #include "so_omemo.h"
 #include "so_options.h"
 #include "so_view.h"
@@ -605,5 +606,6 @@ int luaopen_smartoffice(lua_State *L)
     new_class(L, POLICY_MT, policy_methods, l_policy_gc, UV_COUNT);
     new_class(L, WARN_MT, warn_methods, l_warn_gc, 0);
     luaL_newlib(L, functions);
+    lua_store_register(L);
     return 1;
 }
