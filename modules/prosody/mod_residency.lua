@@ -1,0 +1,838 @@
+-- mod_residency: federation only with approved domains, retention limits
+-- and a startup self-check (data residency).
+--
+-- The approved domains (zones) live in PostgreSQL and reach this module
+-- through mod_smartoffice_store, which keeps a snapshot fresh and queues
+-- audit records. This module hooks Prosody's routing, s2s and MUC events
+-- and applies the store's answer. See docs/modules/residency.md.
+--
+-- Load it on each VirtualHost and on each Component: a host that does not
+-- load it routes to any domain (the self-check names such hosts).
+
+local st = require "util.stanza";
+local jid = require "util.jid";
+local config = require "core.configmanager";
+local modulemanager = require "core.modulemanager";
+local timer = require "util.timer";
+
+local jid_bare, jid_host = jid.bare, jid.host;
+
+local dir = module:get_directory();
+local so_path = dir .. "/?.so";
+if not package.cpath:find(so_path, 1, true) then
+	package.cpath = so_path .. ";" .. package.cpath;
+end
+local so = require "smartoffice";
+
+local xmlns_stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
+
+local host_type = module:get_host_type();
+local is_component = host_type == "component";
+
+local store_mod = module:depends("smartoffice_store");
+local store = store_mod.get_store();
+
+-- Options ---------------------------------------------------------------
+
+local strict = module:get_option_boolean("residency_strict", true);
+
+local day = 86400;
+
+-- The units of Prosody's own *_expires_after options (mod_mam,
+-- mod_muc_mam): no unit means seconds, m is 31 days.
+local period_units = {
+	[""] = 1; d = day; w = 7 * day; m = 31 * day; y = 365.2425 * day;
+};
+
+-- Seconds of a period given as a number of seconds or as "30d", "4w",
+-- "6m", "1y"; nil, message otherwise. "never" is not a period.
+local function parse_period(value)
+	if type(value) == "number" then
+		if value >= 0 then
+			return value;
+		end
+		return nil, "negative";
+	elseif type(value) ~= "string" then
+		return nil, "not a number or a string";
+	end
+	local n, unit = value:lower():match("^%s*(%d+)%s*([dwmy]?)%s*$");
+	if not n then
+		return nil, "not a period like 30d, 4w, 6m or 1y";
+	end
+	return tonumber(n) * period_units[unit];
+end
+
+-- Retention per data class. The module expires offline messages itself;
+-- for the other classes it checks the host's own setting (self-check).
+local retention_defaults = {
+	archive = "1y";
+	muc_archive = "1y";
+	offline = "30d";
+	uploads = "30d";
+};
+
+local retention = {};
+for class, default in pairs(retention_defaults) do
+	local key = "residency_retention_" .. class;
+	local seconds, why = parse_period(module:get_option(key, default));
+	if not seconds or seconds == 0 then
+		error(key .. ": " .. (why or "must be longer than 0"));
+	end
+	retention[class] = seconds;
+end
+
+-- Texts ------------------------------------------------------------------
+
+local bounce_en = "%s is not an approved government domain: this "
+	.. "server does not exchange messages with it.";
+local bounce_ur = "%s منظور شدہ سرکاری ڈومین نہیں ہے: یہ سرور اس "
+	.. "کے ساتھ پیغامات کا تبادلہ نہیں کرتا۔";
+
+local join_en = "Your domain %s is not approved for federation with "
+	.. "this server, so you cannot join this room.";
+local join_ur = "آپ کا ڈومین %s اس سرور کے ساتھ رابطے کے لیے منظور "
+	.. "شدہ نہیں، اس لیے آپ اس کمرے میں شامل نہیں ہو سکتے۔";
+
+-- Stream errors carry one <text> (RFC 6120 §4.9.2); they are read by the
+-- peer's administrator, in English.
+local stream_texts = {
+	["not-approved"] = "%s is not approved for federation with %s";
+	["no-snapshot"] = "%s: the approved domains of %s are not loaded yet";
+	["no-store"] = "%s: %s has no list of approved domains";
+	["bad-domain"] = "%s is not a valid domain name for %s";
+	["zone-removed"] = "%s is no longer approved for federation with %s";
+	["pin"] = "the certificate of %s does not match the fingerprints "
+		.. "pinned for it by %s";
+};
+
+-- Statistics and audit ---------------------------------------------------
+
+local refusals = module:metric("counter", "refusals", "",
+	"Residency refusals", { "kind", "rule" });
+
+local audit_failures = module:metric("counter", "audit_failures", "",
+	"Residency audit records the store did not take", {});
+
+local function audit(decision, rule, subject, object)
+	if not store then
+		return;
+	end
+	local ok, why = store:audit(module.host, "residency", decision, rule,
+		subject or "", object or "");
+	if not ok then
+		audit_failures:with_labels():add(1);
+		module:log("warn", "audit record for %s %s not queued: %s",
+			decision, object or "", why or "unknown reason");
+	end
+end
+
+-- KIND is stanza, stream, muc-join or certificate.
+local function count_refusal(kind, rule)
+	refusals:with_labels(kind, rule):add(1);
+end
+
+-- The decision -----------------------------------------------------------
+
+-- True, domain when DOMAIN may be federated with; otherwise false, rule,
+-- domain (normalised when it could be). Fails closed: no store, no
+-- snapshot or a name that cannot be normalised is a refusal.
+local function judge(domain)
+	if not store then
+		return false, "no-store", domain;
+	end
+	local norm = so.domain_normalize(domain);
+	if not norm then
+		return false, "bad-domain", domain;
+	end
+	if store:allows(norm) then
+		return true, nil, norm;
+	end
+	local status = store:status();
+	if status.source == "none" then
+		return false, "no-snapshot", norm;
+	end
+	return false, "not-approved", norm;
+end
+
+-- 1. Outgoing stanzas ----------------------------------------------------
+
+local bouncy = { message = true; presence = true; iq = true };
+
+-- A fresh error, never a copy of the refused stanza. A message's error
+-- comes from the bare JID it was addressed to, so that clients show it
+-- in that conversation (as mod_omemo_policy does); iq and presence
+-- errors from the exact address.
+local function bounce_of(stanza, domain)
+	local from = stanza.attr.to;
+	if stanza.name == "message" then
+		from = jid_bare(from) or from;
+	end
+	return st.stanza(stanza.name, {
+		type = "error";
+		id = stanza.attr.id;
+		from = from;
+		to = stanza.attr.from;
+	}):tag("error", { type = "cancel" })
+		:tag("policy-violation", { xmlns = xmlns_stanzas }):up()
+		:text_tag("text", bounce_en:format(domain),
+			{ xmlns = xmlns_stanzas; ["xml:lang"] = "en" })
+		:text_tag("text", bounce_ur:format(domain),
+			{ xmlns = xmlns_stanzas; ["xml:lang"] = "ur" })
+	:up();
+end
+
+-- Errors and iq results are never answered (RFC 6120 §8.3.1); stanzas
+-- the server generates itself (PEP notifications, presence probes and
+-- broadcasts, receipts from a component) are dropped without an error,
+-- as nobody sent them.
+local function should_bounce(origin, stanza)
+	local t = stanza.attr.type;
+	if t == "error" or (stanza.name == "iq" and t == "result") then
+		return false;
+	end
+	if not bouncy[stanza.name] or stanza.attr.xmlns ~= nil then
+		return false;
+	end
+	return origin ~= nil and origin.type == "c2s";
+end
+
+-- Above every module that routes: mod_s2s (-1, -10), mod_onions (200).
+-- Returning true means no session is looked up or opened and no DNS
+-- query is made.
+local function on_route_remote(event)
+	local stanza, to_host = event.stanza, event.to_host;
+	local ok, rule, domain = judge(to_host);
+	if ok then
+		return;
+	end
+	local sender = jid_bare(stanza.attr.from) or event.from_host;
+	count_refusal("stanza", rule);
+	audit("refuse", rule, sender, domain);
+	if should_bounce(event.origin, stanza) then
+		module:log("info", "refused %s from %s to %s: %s, bouncing",
+			stanza.name, sender, domain, rule);
+		module:send(bounce_of(stanza, domain));
+	else
+		module:log("info", "refused %s from %s to %s: %s, dropping",
+			stanza.name, sender, domain, rule);
+	end
+	return true;
+end
+
+module:hook("route/remote", on_route_remote, 1000);
+
+-- 2. Server-to-server streams --------------------------------------------
+
+local function local_host_of(session)
+	if session.direction == "outgoing" then
+		return session.from_host;
+	end
+	return session.to_host;
+end
+
+local function remote_host_of(session)
+	if session.direction == "outgoing" then
+		return session.to_host;
+	end
+	return session.from_host;
+end
+
+-- Closes SESSION with a policy-violation stream error for DOMAIN and
+-- audits it, once per session.
+local function refuse_stream(session, domain, rule, stage)
+	if session.residency_refused then
+		return;
+	end
+	session.residency_refused = true;
+	count_refusal(rule == "pin" and "certificate" or "stream", rule);
+	audit("refuse", rule, module.host, domain);
+	module:log("info", "refused %s s2s stream with %s at %s: %s, closing",
+		session.direction or "unknown", domain or "an unnamed peer",
+		stage, rule);
+	local text = (stream_texts[rule] or stream_texts["not-approved"])
+		:format(domain or "peer", module.host);
+	session:close({ condition = "policy-violation"; text = text });
+end
+
+-- Judges the remote DOMAIN of SESSION; closes the session and returns
+-- true when it is refused.
+local function check_stream(session, domain, stage)
+	if session.residency_refused then
+		return true;
+	end
+	local ok, rule, norm = judge(domain);
+	if ok then
+		return false;
+	end
+	refuse_stream(session, norm, rule, stage);
+	return true;
+end
+
+-- Incoming: the stream header names the peer before TLS; no features
+-- (and so no TLS, no SASL, no dialback) are offered to a refused one.
+module:hook("s2s-stream-features", function (event)
+	local session = event.origin;
+	local domain = session.from_host;
+	if domain and check_stream(session, domain, "stream open") then
+		return true;
+	end
+end, 1000);
+
+-- Every authentication, by SASL EXTERNAL or dialback, in either
+-- direction, names the domain it authenticates (EVENT.host); dialback
+-- may add several domains to one incoming stream. Before mod_s2s (-1)
+-- marks the session authenticated.
+module:hook("s2s-authenticated", function (event)
+	if check_stream(event.session, event.host, "authentication") then
+		return true;
+	end
+end, 1000);
+
+local function on_established(event)
+	local session = event.session;
+	check_stream(session, remote_host_of(session), "establishment");
+end
+
+module:hook("s2sin-established", on_established, 1000);
+module:hook("s2sout-established", on_established, 1000);
+
+-- Certificate pins. mod_s2s fires this globally: after mod_s2s_auth_certs
+-- (509) has checked the chain and name, before mod_s2s's own policy (-1).
+local function fingerprint_of(cert)
+	local pem = cert and cert.pem and cert:pem();
+	return pem and so.cert_sha256(pem);
+end
+
+local function pinned(pins, fingerprint)
+	for _, pin in ipairs(pins) do
+		if pin == fingerprint then
+			return true;
+		end
+	end
+	return false;
+end
+
+module:hook_global("s2s-check-certificate", function (event)
+	local session, domain = event.session, event.host;
+	if local_host_of(session) ~= module.host or not domain then
+		return;
+	end
+	if check_stream(session, domain, "certificate check") then
+		return false;
+	end
+	local norm = so.domain_normalize(domain);
+	local pins = store:pins(norm);
+	if not pins or #pins == 0 then
+		return;
+	end
+	local fingerprint = fingerprint_of(event.cert);
+	if fingerprint and pinned(pins, fingerprint) then
+		return;
+	end
+	refuse_stream(session, norm, "pin", "certificate check");
+	return false;
+end, 100);
+
+-- 3. Live zone changes ---------------------------------------------------
+
+-- The remote domains SESSION speaks for: its peer and, on an incoming
+-- stream, every domain dialback authenticated on it.
+local function remote_domains(session)
+	local domains = {};
+	local peer = remote_host_of(session);
+	if peer then
+		domains[peer] = true;
+	end
+	if session.direction == "incoming" and session.hosts then
+		for domain in pairs(session.hosts) do
+			domains[domain] = true;
+		end
+	end
+	return domains;
+end
+
+local function recheck_session(session)
+	for domain in pairs(remote_domains(session)) do
+		local ok, rule, norm = judge(domain);
+		if not ok then
+			if rule == "not-approved" then
+				rule = "zone-removed";
+			end
+			refuse_stream(session, norm, rule, "zone change");
+			return;
+		end
+	end
+end
+
+local function on_zones_changed()
+	local closing = {};
+	for session in pairs(prosody.incoming_s2s) do
+		if session.to_host == module.host then
+			closing[#closing + 1] = session;
+		end
+	end
+	local host = prosody.hosts[module.host];
+	for _, session in pairs(host and host.s2sout or {}) do
+		closing[#closing + 1] = session;
+	end
+	-- closing changes the tables walked above, so in a second pass
+	for _, session in ipairs(closing) do
+		recheck_session(session);
+	end
+end
+
+module:hook_global("smartoffice-zones-changed", on_zones_changed);
+
+-- 4. Group chat: remote occupants ----------------------------------------
+
+local function join_error(stanza, room_jid, domain)
+	local reply = st.error_reply(stanza, "cancel", "policy-violation",
+		nil, room_jid);
+	reply:tag("text", { xmlns = xmlns_stanzas; ["xml:lang"] = "en" })
+		:text(join_en:format(domain)):up();
+	reply:tag("text", { xmlns = xmlns_stanzas; ["xml:lang"] = "ur" })
+		:text(join_ur:format(domain)):up();
+	return reply;
+end
+
+-- Before mod_muc's own checks and mod_omemo_policy (20).
+local function on_occupant_pre_join(event)
+	local room, stanza = event.room, event.stanza;
+	local domain = jid_host(stanza.attr.from);
+	if not domain or prosody.hosts[domain] then
+		return;
+	end
+	local ok, rule, norm = judge(domain);
+	if ok then
+		return;
+	end
+	count_refusal("muc-join", rule);
+	audit("refuse", rule, room.jid, norm);
+	module:log("info", "refused join of %s to %s: %s, sending error",
+		jid_bare(stanza.attr.from), room.jid, rule);
+	event.origin.send(join_error(stanza, room.jid, norm));
+	return true;
+end
+
+if is_component then
+	module:hook("muc-occupant-pre-join", on_occupant_pre_join, 100);
+end
+
+-- 5. Retention: offline messages -----------------------------------------
+
+-- Prosody 0.12 keeps offline messages until the user logs in; they are
+-- expired here. Other classes are expired by the host's own modules,
+-- whose settings the self-check compares with ours.
+
+local function iso_date(t)
+	return os.date("!%Y-%m-%dT%H:%M:%SZ", t);
+end
+
+-- Deletes offline messages older than the retention period; returns the
+-- number deleted, or nil, message.
+local function expire_offline(cutoff)
+	local offline = module:open_store("offline", "archive");
+	local caps = offline.caps or {};
+	if caps.wildcard_delete then
+		local n, err = offline:delete(true, { ["end"] = cutoff });
+		if not n then
+			return nil, err;
+		end
+		return tonumber(n) or 0;
+	end
+	if not offline.users then
+		return nil, "the storage driver cannot list users";
+	end
+	local total = 0;
+	for user in offline:users() do
+		local n, err = offline:delete(user, { ["end"] = cutoff });
+		if not n then
+			return nil, ("%s: %s"):format(user, tostring(err));
+		end
+		total = total + (tonumber(n) or 0);
+	end
+	return total;
+end
+
+local expired = module:metric("counter", "expired", "",
+	"Items removed by residency retention", { "class" });
+
+local function run_offline_expiry()
+	local cutoff = os.time() - retention.offline;
+	local ok, n, err = pcall(expire_offline, cutoff);
+	if not ok or not n then
+		module:log("error", "offline expiry on %s failed: %s, retrying "
+			.. "in a day", module.host, tostring(ok and err or n));
+		audit("expire-failed", "retention-offline", module.host, "");
+		return;
+	end
+	expired:with_labels("offline"):add(n);
+	module:log("info", "expired %d offline messages older than %s",
+		n, iso_date(cutoff));
+	audit("expire", "retention-offline", module.host,
+		("%d offline messages before %s"):format(n, iso_date(cutoff)));
+end
+
+if host_type == "local" then
+	module:add_timer(5, function ()
+		run_offline_expiry();
+		return day;
+	end);
+end
+
+-- 6. Self-check ----------------------------------------------------------
+
+-- The hosts of the config (VirtualHosts and Components), enabled ones.
+local function configured_hosts()
+	local hosts = {};
+	for host, options in pairs(config.getconfig()) do
+		if host ~= "*" and options.enabled ~= false then
+			hosts[#hosts + 1] = host;
+		end
+	end
+	table.sort(hosts);
+	return hosts;
+end
+
+local function modules_of(host)
+	return (modulemanager.get_modules_for_host(host));
+end
+
+-- True when DOMAIN is one of the configured hosts or below one, or is
+-- approved in the current zone snapshot.
+local function is_ours(domain)
+	domain = domain:lower();
+	for _, host in ipairs(configured_hosts()) do
+		if domain == host or domain:sub(-#host - 1) == "." .. host then
+			return true;
+		end
+	end
+	local loopback = domain == "localhost" or domain == "::1"
+		or domain:match("^127%.") ~= nil;
+	return loopback or (judge(domain));
+end
+
+local function url_domain(url)
+	if type(url) ~= "string" then
+		return nil;
+	end
+	local authority = url:match("^%a[%w+.-]*://([^/?#]+)");
+	if not authority then
+		return nil;
+	end
+	authority = authority:gsub("^.*@", "");
+	return authority:match("^%[([^%]]+)%]") or authority:gsub(":%d+$", "");
+end
+
+local function host_option(name)
+	return config.get(module.host, name);
+end
+
+local function global_option(name)
+	return config.get("*", name);
+end
+
+-- Appends a finding about the host's own retention setting OPTION
+-- (default DEFAULT, "never" or a negative number meaning unlimited)
+-- against our period for CLASS.
+local function retention_finding(found, option, default, class)
+	local value = host_option(option);
+	if value == nil then
+		value = default;
+	end
+	if value == "never" or (type(value) == "number" and value < 0) then
+		found[#found + 1] = ("%s = %q keeps data forever"):format(option,
+			tostring(value));
+		return;
+	end
+	local seconds = parse_period(value);
+	if not seconds then
+		found[#found + 1] = ("%s = %q cannot be read"):format(option,
+			tostring(value));
+	elseif seconds > retention[class] then
+		found[#found + 1] = ("%s = %q is longer than "
+			.. "residency_retention_%s"):format(option, tostring(value),
+			class);
+	end
+end
+
+-- Modules that copy stanzas or their content to another address or
+-- place, with what they do.
+local copying_modules = {
+	message_logging = "writes every message to log files";
+	stanza_debug = "writes whole stanzas to the log";
+	scansion_record = "records whole stanzas to a file";
+	privilege = "gives external components copies of messages and rosters "
+		.. "(XEP-0356)";
+	delegation = "hands namespaces and their stanzas to external "
+		.. "components (XEP-0355)";
+};
+
+local function firewall_copies(found)
+	local scripts = host_option("firewall_scripts");
+	if type(scripts) == "string" then
+		scripts = { scripts };
+	end
+	for _, path in ipairs(type(scripts) == "table" and scripts or {}) do
+		local f = io.open(path);
+		if f then
+			local n = 0;
+			for line in f:lines() do
+				n = n + 1;
+				local action = line:match("^%s*(%u+)%s*=");
+				if action == "COPY" or action == "FORWARD"
+				or action == "REDIRECT" then
+					found[#found + 1] = ("%s line %d: %s sends stanzas to "
+						.. "another address"):format(path, n, action);
+				end
+			end
+			f:close();
+		end
+	end
+end
+
+-- The checks, in the order they are reported. Each RUN returns a list of
+-- findings (strings naming the option, module or host), empty when the
+-- check passes. docs/modules/residency.md lists the same table.
+local checks = {
+	{
+		id = "store";
+		description = "no zone store: every federation is refused "
+			.. "and no decision is audited";
+		fix = "load mod_smartoffice_store globally and set smartoffice_db";
+		run = function ()
+			return store and {} or { "smartoffice_db is not set" };
+		end;
+	};
+	{
+		id = "s2s-encryption";
+		description = "server-to-server streams may be unencrypted";
+		fix = "s2s_require_encryption = true (the default)";
+		run = function ()
+			local v = global_option("s2s_require_encryption");
+			return v == false and { "s2s_require_encryption = false" } or {};
+		end;
+	};
+	{
+		id = "s2s-secure-auth";
+		description = "peers may authenticate by dialback alone, "
+			.. "without a valid certificate";
+		fix = "s2s_secure_auth = true";
+		run = function ()
+			local v = global_option("s2s_secure_auth");
+			return v ~= true and { "s2s_secure_auth is not true" } or {};
+		end;
+	};
+	{
+		id = "s2s-insecure-domains";
+		description = "domains exempted from certificate checks";
+		fix = "remove s2s_insecure_domains";
+		run = function ()
+			local found = {};
+			local global = global_option("s2s_insecure_domains");
+			local here = host_option("s2s_insecure_domains");
+			if type(global) == "table" and next(global) ~= nil then
+				found[#found + 1] = "s2s_insecure_domains is set";
+			end
+			if here ~= global and type(here) == "table"
+			and next(here) ~= nil then
+				found[#found + 1] = "s2s_insecure_domains is set on "
+					.. module.host;
+			end
+			return found;
+		end;
+	};
+	{
+		id = "unguarded-host";
+		description = "a host routes to other servers without "
+			.. "mod_residency";
+		fix = "add \"residency\" to the modules_enabled of every "
+			.. "VirtualHost and Component";
+		run = function ()
+			local found = {};
+			for _, host in ipairs(configured_hosts()) do
+				if not modules_of(host):contains("residency") then
+					found[#found + 1] = host .. " does not load residency";
+				end
+			end
+			return found;
+		end;
+	};
+	{
+		id = "foreign-service";
+		description = "an upload, web, TURN or other service is on a "
+			.. "domain outside the zones";
+		fix = "serve it from a configured host or a subdomain of one, "
+			.. "or approve its domain";
+		run = function ()
+			local found = {};
+			local urls = {
+				"http_external_url", "http_file_share_base_url",
+				"http_upload_external_base_url",
+			};
+			for _, option in ipairs(urls) do
+				local domain = url_domain(host_option(option));
+				if domain and not is_ours(domain) then
+					found[#found + 1] = ("%s points to %s"):format(option,
+						domain);
+				end
+			end
+			local names = {
+				external_service_host = host_option("external_service_host");
+				turn_external_host = host_option("turn_external_host");
+			};
+			local services = host_option("external_services");
+			for i, service in ipairs(type(services) == "table"
+				and services or {}) do
+				if type(service) == "table" then
+					names["external_services[" .. i .. "]"] = service.host;
+				end
+			end
+			for option, domain in pairs(names) do
+				if type(domain) == "string" and not is_ours(domain) then
+					found[#found + 1] = ("%s is %s"):format(option, domain);
+				end
+			end
+			table.sort(found);
+			return found;
+		end;
+	};
+	{
+		id = "push-content";
+		description = "push notifications carry the sender or the text "
+			.. "of messages to app servers";
+		fix = "push_notification_with_body = false and "
+			.. "push_notification_with_sender = false";
+		run = function ()
+			if not modules_of(module.host):contains("cloud_notify") then
+				return {};
+			end
+			local found = {};
+			for _, option in ipairs({ "push_notification_with_body",
+				"push_notification_with_sender" }) do
+				if host_option(option) == true then
+					found[#found + 1] = option .. " = true";
+				end
+			end
+			return found;
+		end;
+	};
+	{
+		id = "remote-storage";
+		description = "stanzas are stored in a database on another "
+			.. "server";
+		fix = "keep the sql database on this server or a host in the "
+			.. "zones";
+		run = function ()
+			local sql = host_option("sql");
+			local db_host = type(sql) == "table" and sql.host;
+			if type(db_host) == "string" and db_host ~= ""
+			and db_host:sub(1, 1) ~= "/" and not is_ours(db_host) then
+				return { "sql.host is " .. db_host };
+			end
+			return {};
+		end;
+	};
+	{
+		id = "retention";
+		description = "a data class is kept longer than its residency "
+			.. "period, or forever";
+		fix = "set the host's expiry option to at most the "
+			.. "residency_retention_* period";
+		run = function ()
+			local found = {};
+			local mods = modules_of(module.host);
+			if mods:contains("mam") then
+				retention_finding(found, "archive_expires_after", "1w",
+					"archive");
+			end
+			if mods:contains("muc_mam") then
+				retention_finding(found, "muc_log_expires_after", "1w",
+					"muc_archive");
+			end
+			if mods:contains("muc_log") then
+				found[#found + 1] = "muc_log keeps room logs forever";
+			end
+			if mods:contains("http_file_share") then
+				if host_option("http_file_share_base_url") then
+					found[#found + 1] = "http_file_share_base_url is set, "
+						.. "so uploads are never expired";
+				end
+				retention_finding(found, "http_file_share_expires_after",
+					7 * day, "uploads");
+			end
+			if mods:contains("http_upload") then
+				retention_finding(found, "http_upload_expire_after",
+					7 * day, "uploads");
+			end
+			return found;
+		end;
+	};
+	{
+		id = "copies-stanzas";
+		description = "a module copies stanzas or their content to "
+			.. "another address or place";
+		fix = "unload the module, or remove the COPY, FORWARD and "
+			.. "REDIRECT actions from firewall scripts";
+		run = function ()
+			local found = {};
+			local mods = modules_of(module.host);
+			for name, what in pairs(copying_modules) do
+				if mods:contains(name) then
+					found[#found + 1] = ("mod_%s %s"):format(name, what);
+				end
+			end
+			table.sort(found);
+			if mods:contains("firewall") then
+				firewall_copies(found);
+			end
+			return found;
+		end;
+	};
+};
+
+-- Every leak of this host's config, as { id =, finding =, fix = }.
+local function self_check()
+	local leaks = {};
+	for _, check in ipairs(checks) do
+		for _, finding in ipairs(check.run()) do
+			leaks[#leaks + 1] = {
+				id = check.id; finding = finding; fix = check.fix;
+			};
+		end
+	end
+	return leaks;
+end
+
+-- Prosody keeps serving a host whose module failed to load; so that a
+-- refused load does not leave the host federating without policy,
+-- server-to-server is switched off on it until the config is fixed and
+-- the server restarted.
+local function disable_s2s()
+	local host = module.host;
+	module:log("error", "disabling s2s on %s until the self-check passes",
+		host);
+	timer.add_task(0, function ()
+		if modulemanager.is_loaded(host, "s2s") then
+			modulemanager.unload(host, "s2s");
+		end
+	end);
+end
+
+local leaks = self_check();
+for _, leak in ipairs(leaks) do
+	module:log(strict and "error" or "warn",
+		"residency leak %s: %s; fix: %s", leak.id, leak.finding, leak.fix);
+end
+if #leaks > 0 and strict then
+	local names = {};
+	for i, leak in ipairs(leaks) do
+		names[i] = leak.id .. ": " .. leak.finding;
+	end
+	disable_s2s();
+	error(("residency self-check found %d leak(s) on %s: %s"):format(
+		#leaks, module.host, table.concat(names, "; ")));
+end
+if #leaks > 0 then
+	module:set_status("warn", #leaks .. " residency leak(s), see the log");
+end
