@@ -351,6 +351,15 @@ local function remote_domains(session)
 	return domains;
 end
 
+local function peer_certificate(session)
+	local sock = session.conn and session.conn:socket();
+	if sock and sock.getpeercertificate then
+		return sock:getpeercertificate();
+	end
+end
+
+-- A zone lost, or pins added that the open stream's certificate does
+-- not match.
 local function recheck_session(session)
 	for domain in pairs(remote_domains(session)) do
 		local ok, rule, norm = judge(domain);
@@ -359,6 +368,12 @@ local function recheck_session(session)
 				rule = "zone-removed";
 			end
 			refuse_stream(session, norm, rule, "zone change");
+			return;
+		end
+		local pins = store:pins(norm);
+		if pins and #pins > 0 and not pinned(pins,
+			fingerprint_of(peer_certificate(session))) then
+			refuse_stream(session, norm, "pin", "zone change");
 			return;
 		end
 	end
@@ -382,6 +397,40 @@ local function on_zones_changed()
 end
 
 module:hook_global("smartoffice-zones-changed", on_zones_changed);
+
+-- Occupants of this MUC service from a domain that lost its zone are
+-- removed from their rooms (role none, with the reason).
+local function evict_occupants()
+	local muc = prosody.hosts[module.host].modules.muc;
+	if not muc or not muc.live_rooms then
+		return;
+	end
+	for room in muc.live_rooms() do
+		local leaving = {};
+		for nick, occupant in room:each_occupant() do
+			local domain = jid_host(occupant.bare_jid);
+			if domain and not prosody.hosts[domain] then
+				local ok, rule, norm = judge(domain);
+				if not ok then
+					if rule == "not-approved" then
+						rule = "zone-removed";
+					end
+					leaving[#leaving + 1] = { nick, occupant.bare_jid,
+						rule, norm };
+				end
+			end
+		end
+		for _, l in ipairs(leaving) do
+			local nick, bare, rule, norm = l[1], l[2], l[3], l[4];
+			count_refusal("muc-evict", rule);
+			audit("evict", rule, room.jid, norm);
+			module:log("info", "removing %s from %s: %s", bare, room.jid,
+				rule);
+			room:set_role(true, nick, "none",
+				join_en:format(norm) .. " / " .. join_ur:format(norm));
+		end
+	end
+end
 
 -- 4. Group chat: remote occupants ----------------------------------------
 
@@ -416,6 +465,7 @@ end
 
 if is_component then
 	module:hook("muc-occupant-pre-join", on_occupant_pre_join, 100);
+	module:hook_global("smartoffice-zones-changed", evict_occupants);
 end
 
 -- 5. Retention: offline messages -----------------------------------------
