@@ -1,0 +1,149 @@
+-- mod_smartoffice_store: the one link between Prosody and the Smart Office
+-- database, for every host.
+--
+-- It starts the store (smartoffice.store, a thread in smartoffice.so) that
+-- follows the approved federation zones in PostgreSQL and writes audit
+-- records beside the event loop, spilling them to a local file while the
+-- database is away. Every 0.25 s it installs the newest zone snapshot and,
+-- when the zones changed, fires the global event
+-- "smartoffice-zones-changed" { store = store, zones = n, source = s }.
+--
+-- Other modules use it with
+--   local store = module:depends("smartoffice_store").get_store();
+-- get_store() is nil when smartoffice_db is not set: fail closed.
+--
+-- Load it globally (modules_enabled in the global section).
+
+module:set_global();
+
+local dir = module:get_directory();
+local so_path = dir .. "/?.so";
+if not package.cpath:find(so_path, 1, true) then
+	package.cpath = so_path .. ";" .. package.cpath;
+end
+local so = require "smartoffice";
+
+local data_path = prosody.paths.data;
+
+-- libpq connection string; may hold a password, so it is never logged.
+local conninfo = module:get_option_string("smartoffice_db");
+local spill_path = module:get_option_string("smartoffice_audit_spill",
+	data_path .. "/smartoffice-audit.spill");
+local cache_path = module:get_option_string("smartoffice_zones_cache",
+	data_path .. "/smartoffice-zones.cache");
+
+local poll_interval = 0.25;
+local drop_log_interval = 60;
+
+local store;
+
+-- libpq quotes pieces of a malformed connection string in its message;
+-- such a piece may be a password.
+local function safe_error(text)
+	if text:find("connection info string", 1, true)
+		or text:find("invalid connection option", 1, true)
+		or text:find("invalid URI", 1, true)
+		or text:find("connection URI", 1, true) then
+		return "smartoffice_db is not a valid connection string "
+			.. "(details withheld: it may hold a password)";
+	end
+	return text;
+end
+
+-- What was last logged, so each change is logged once.
+local last = { connected = nil, source = "none", cache_error = "",
+	dropped = 0, lost = 0, drop_logged_at = 0 };
+
+local function log_changes(status)
+	if status.connected ~= last.connected then
+		if status.connected then
+			module:log("info", "zone database connected; %d zones from %s",
+				status.zones, status.source);
+		elseif last.connected ~= nil or status.error ~= "" then
+			module:log("warn", "zone database unreachable, keeping %d zones "
+				.. "from %s and retrying: %s", status.zones, status.source,
+				safe_error(status.error));
+		end
+		last.connected = status.connected;
+	end
+	if status.source ~= last.source then
+		if status.source == "cache" then
+			module:log("warn", "using %d zones from the cache %s until the "
+				.. "database answers", status.zones, cache_path);
+		end
+		last.source = status.source;
+	end
+	if status.cache_error ~= last.cache_error then
+		if status.cache_error ~= "" then
+			module:log("warn", "zones cache %s not used: %s", cache_path,
+				status.cache_error);
+		end
+		last.cache_error = status.cache_error;
+	end
+	local now = os.time();
+	if status.audit_dropped > last.dropped
+		and now - last.drop_logged_at >= drop_log_interval then
+		module:log("error", "audit queue full: %d records dropped so far",
+			status.audit_dropped);
+		last.dropped, last.drop_logged_at = status.audit_dropped, now;
+	end
+	if status.audit_lost > last.lost then
+		module:log("error", "%d audit records could be neither stored nor "
+			.. "spilled to %s", status.audit_lost - last.lost, spill_path);
+		last.lost = status.audit_lost;
+	end
+end
+
+local function tick()
+	if not store then
+		return nil;
+	end
+	local changed = store:poll();
+	local status = store:status();
+	if changed then
+		module:log("info", "federation zones changed: %d zones from %s",
+			status.zones, status.source);
+		prosody.events.fire_event("smartoffice-zones-changed",
+			{ store = store; zones = status.zones; source = status.source });
+	end
+	log_changes(status);
+	return poll_interval;
+end
+
+-- The same store survives a reload when its settings did not change, so
+-- modules holding it keep a live one.
+local key = table.concat({ conninfo or "", spill_path, cache_path }, "\0");
+
+if not conninfo or conninfo == "" then
+	module:log_status("error", "smartoffice_db is not set: no federation "
+		.. "zones (every remote domain is refused) and no audit trail");
+else
+	local saved = module.saved_state;
+	if saved and saved.store and saved.key == key then
+		store = saved.store;
+	else
+		local err;
+		store, err = so.store(conninfo, spill_path, cache_path);
+		if not store then
+			module:log_status("error", "could not start the store: %s", err);
+		end
+	end
+	if store then
+		module:add_timer(0, tick);
+	end
+end
+
+function get_store() -- luacheck: ignore 131
+	return store;
+end
+
+function module.save()
+	return { store = store; key = key };
+end
+
+function module.unload()
+	-- On a reload the new instance takes the store over (module.save).
+	if store and not module.reloading then
+		store:close();
+	end
+end
