@@ -132,12 +132,28 @@ static void set_text(struct st_follow *f, char *field, size_t len,
     pthread_mutex_unlock(&f->ho.lock);
 }
 
+/* Records the connection state and ERROR as one line of single spaces
+ * (libpq's texts hold newlines and tabs). */
 static void set_connected(struct st_follow *f, bool connected,
                           const char *error)
 {
+    char line[sizeof(f->ho.error)];
+    size_t i, n = 0;
+
+    for (i = 0; error[i] != '\0' && n + 1 < sizeof(line); i++) {
+        bool space = (unsigned char)error[i] < 0x20 || error[i] == ' ';
+
+        if (!space)
+            line[n++] = error[i];
+        else if (n > 0 && line[n - 1] != ' ')
+            line[n++] = ' ';
+    }
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    line[n] = '\0';
     pthread_mutex_lock(&f->ho.lock);
     f->ho.connected = connected;
-    snprintf(f->ho.error, sizeof(f->ho.error), "%s", error);
+    memcpy(f->ho.error, line, n + 1);
     pthread_mutex_unlock(&f->ho.lock);
 }
 
