@@ -21,7 +21,14 @@
  *  - Unknown elements are content when they or their descendants hold
  *    non-white-space text, and metadata otherwise. Known metadata elements
  *    (the table below) are metadata whatever text they hold (a nick, a
- *    delay reason, a moderation reason).
+ *    delay reason, a moderation reason), except a MUC invitation with a
+ *    reason (XEP-0045 <invite><reason>, XEP-0249 reason=''): that is
+ *    words the user typed, and the room repeats them in a body.
+ *  - Inside an OMEMO <encrypted>, only <key>, <iv> and <payload> hold
+ *    text (base64). Text directly in <encrypted>, <header> or <keys>, or
+ *    in an unknown element of the header, makes the element malformed:
+ *    no client reads it, so it can only be a leak. An unknown element with
+ *    text directly in <encrypted> stays plaintext (unknown text).
  *  - Carbons (XEP-0280) and archive results (XEP-0313) are judged by the
  *    message they forward; the wrapper itself must carry nothing else.
  *    Any other XEP-0297 forward is content when the forwarded message
@@ -47,6 +54,8 @@ enum ns {
     NS_CARBONS,
     NS_MAM,
     NS_PUBSUB_EVENT,
+    NS_MUC_USER,
+    NS_CONFERENCE,
 };
 
 /* What one message holds, before mode and exemptions are applied. */
@@ -82,6 +91,7 @@ static const struct so_attr_read attrs_read[] = {
     {"header", "sid"},   /* check_omemo() */
     {"key", "rid"},      /* check_key() */
     {"keys", "jid"},     /* check_keys_group() */
+    {"x", "reason"},     /* invite_reason() */
     {NULL, NULL},
 };
 
@@ -120,9 +130,9 @@ static const struct ns_entry {
     {URI("urn:xmpp:message-correct:0"), NS_OTHER, K_METADATA, NULL}, /* 0308 */
     {URI("http://jabber.org/protocol/nick"), NS_OTHER, K_METADATA,
      NULL}, /* 0172 */
-    {URI("http://jabber.org/protocol/muc#user"), NS_OTHER, K_METADATA,
+    {URI("http://jabber.org/protocol/muc#user"), NS_MUC_USER, K_METADATA,
      NULL},                                                         /* 0045 */
-    {URI("jabber:x:conference"), NS_OTHER, K_METADATA, NULL},       /* 0249 */
+    {URI("jabber:x:conference"), NS_CONFERENCE, K_METADATA, NULL},  /* 0249 */
     {URI("urn:xmpp:message-retract:0"), NS_OTHER, K_RETRACT, NULL}, /* 0424 */
     {URI("urn:xmpp:message-retract:1"), NS_OTHER, K_RETRACT, NULL},
     {URI("urn:xmpp:message-moderate:0"), NS_OTHER, K_METADATA, NULL}, /* 0425 */
@@ -332,15 +342,29 @@ static enum so_reason check_keys_group(const struct so_node *keys,
 
     if (jid == NULL || *jid == '\0')
         return SO_R_OMEMO_KEYS_JID;
+    if (so_node_has_text(keys))
+        return SO_R_OMEMO_STRAY_TEXT;
     for (k = keys->first_child; k != NULL; k = k->next) {
         *bad = k;
-        if (!has_name(k, "key") || !same_ns(k->ns, ns))
+        if (!has_name(k, "key") || !same_ns(k->ns, ns)) {
+            if (tree_has_text(k))
+                return SO_R_OMEMO_STRAY_TEXT;
             continue;
+        }
         if ((r = check_key(k)) != SO_R_OK)
             return r;
         (*nkeys)++;
     }
     return SO_R_OK;
+}
+
+/* A child of an OMEMO header that the header may hold: <key> in either
+ * version, <keys> in OMEMO 2 and <iv> in the legacy one. */
+static bool is_header_part(const struct so_node *c, const char *ns, bool v2)
+{
+    if (!same_ns(c->ns, ns))
+        return false;
+    return has_name(c, "key") || (v2 ? has_name(c, "keys") : has_name(c, "iv"));
 }
 
 /* Legacy XEP-0384 v0.3 §4.5: exactly one <iv>, base64. IV is the first
@@ -363,9 +387,11 @@ static enum so_reason check_iv(const struct so_node *header,
 /*
  * Checks the children of an OMEMO header (XEP-0384 §4.5) in one walk:
  * legacy keys and the legacy <iv> sit in the header, OMEMO 2 keys in
- * <keys jid='...'> groups. A bad key is reported first, then a missing
- * key, then the iv. Returns SO_R_OK or the reason, with *BAD set to the
- * culprit.
+ * <keys jid='...'> groups. Text anywhere else in the header (directly in
+ * it, or in an element that is none of these) is a bad key's equal: the
+ * only text an OMEMO element may carry is base64 in <key>, <iv> and
+ * <payload>. A bad key is reported first, then a missing key, then the
+ * iv. Returns SO_R_OK or the reason, with *BAD set to the culprit.
  */
 static enum so_reason check_header(const struct so_node *header, bool v2,
                                    const struct so_node **bad)
@@ -374,21 +400,27 @@ static enum so_reason check_header(const struct so_node *header, bool v2,
     enum so_reason r;
     size_t nkeys = 0;
 
+    *bad = header;
+    if (so_node_has_text(header))
+        return SO_R_OMEMO_STRAY_TEXT;
     for (c = header->first_child; c != NULL; c = c->next) {
         *bad = c;
-        if (!same_ns(c->ns, header->ns))
+        if (!is_header_part(c, header->ns, v2)) {
+            if (tree_has_text(c))
+                return SO_R_OMEMO_STRAY_TEXT;
             continue;
+        }
         if (has_name(c, "key")) {
             if (v2)
                 return SO_R_OMEMO_KEYS_JID;
             if ((r = check_key(c)) != SO_R_OK)
                 return r;
             nkeys++;
-        } else if (v2 && has_name(c, "keys")) {
+        } else if (has_name(c, "keys")) {
             r = check_keys_group(c, header->ns, &nkeys, bad);
             if (r != SO_R_OK)
                 return r;
-        } else if (!v2 && has_name(c, "iv")) {
+        } else {
             if (iv == NULL)
                 iv = c;
             else if (doubled == NULL)
@@ -414,6 +446,10 @@ static bool check_omemo(const struct so_node *enc, struct content *c,
     size_t dec = 0;
     unsigned nheaders = 0;
 
+    if (so_node_has_text(enc)) {
+        set_bad(c, SO_CLASS_MALFORMED, SO_R_OMEMO_STRAY_TEXT, enc);
+        return false;
+    }
     for (n = enc->first_child; n != NULL; n = n->next) {
         if (has_name(n, "header") && same_ns(n->ns, enc->ns)) {
             header = n;
@@ -590,6 +626,33 @@ static void scan_fasten(struct scan *s, const struct so_node *n)
     }
 }
 
+/*
+ * True when N, whose namespace entry is E, is an invitation carrying a
+ * reason: the user's own words, which the room also quotes in the body of
+ * the invitation it makes (XEP-0045 §7.8.2 <invite><reason>, XEP-0249
+ * reason='...'). A reason of white space alone is none.
+ */
+static bool invite_reason(const struct so_node *n, const struct ns_entry *e)
+{
+    const struct so_node *inv, *r;
+    const char *reason;
+
+    if (e->id == NS_CONFERENCE && has_name(n, "x")) {
+        reason = so_node_attr(n, "reason");
+        return reason != NULL && reason[strspn(reason, " \t\r\n")] != '\0';
+    }
+    if (e->id != NS_MUC_USER || !has_name(n, "x"))
+        return false;
+    for (inv = n->first_child; inv != NULL; inv = inv->next) {
+        if (!has_name(inv, "invite") || !same_ns(inv->ns, n->ns))
+            continue;
+        for (r = inv->first_child; r != NULL; r = r->next)
+            if (tree_has_text(r))
+                return true;
+    }
+    return false;
+}
+
 static void scan_child(const struct so_policy *policy, struct scan *s,
                        const struct so_node *n, struct content *out)
 {
@@ -629,6 +692,8 @@ static void scan_child(const struct so_policy *policy, struct scan *s,
     }
     switch (kind_in(n, e)) {
     case K_METADATA:
+        if (invite_reason(n, e))
+            note_clear(s, n, SO_R_INVITE_REASON);
         return;
     case K_BODY:
         scan_body(s, n);
@@ -1054,6 +1119,7 @@ static const char *const reason_names[SO_R_COUNT] = {
     [SO_R_RETRACT_FALLBACK] = "retraction fallback body",
     [SO_R_FORWARDED] = "forwarded message with content",
     [SO_R_UNKNOWN_TEXT] = "unknown element with text",
+    [SO_R_INVITE_REASON] = "invitation reason in the clear",
     [SO_R_OTR_PREFIX] = "otr prefix without otr",
     [SO_R_SCHEME_NOT_ACCEPTED] = "scheme not accepted",
     [SO_R_OMEMO_NOT_CHILD] = "omemo element not a child of message",
@@ -1067,6 +1133,7 @@ static const char *const reason_names[SO_R_COUNT] = {
     [SO_R_OMEMO_EMPTY_PAYLOAD] = "omemo payload empty",
     [SO_R_OMEMO_PAYLOAD_SIZE] = "omemo payload size invalid",
     [SO_R_OMEMO_DUPLICATE] = "omemo element doubled",
+    [SO_R_OMEMO_STRAY_TEXT] = "omemo text outside key, iv and payload",
     [SO_R_PGP_MALFORMED] = "pgp element malformed",
     [SO_R_TOO_COMPLEX] = "stanza too complex",
 };
@@ -1093,27 +1160,44 @@ const char *so_cond_str(enum so_cond cond)
     return "?";
 }
 
-/* The user-facing texts: what was refused and what to do, never content. */
+/* The user-facing texts: what was refused and what to do, never content.
+ * Each group's advice is something the sender can do about its reason. */
 enum text_group {
     T_PLAIN,
     T_MALFORMED,
+    T_PGP_MALFORMED,
     T_SCHEME,
+    T_SUBJECT,
+    T_XHTML,
+    T_LINK,
     T_REACTION,
     T_RETRACT,
+    T_INVITE,
     T_COMPLEX,
 };
 
 static enum text_group text_group_of(enum so_reason reason)
 {
-    if (reason >= SO_R_OMEMO_NOT_CHILD && reason <= SO_R_PGP_MALFORMED)
+    if (reason >= SO_R_OMEMO_NOT_CHILD && reason < SO_R_PGP_MALFORMED)
         return T_MALFORMED;
     switch (reason) {
+    case SO_R_PGP_MALFORMED:
+        return T_PGP_MALFORMED;
     case SO_R_SCHEME_NOT_ACCEPTED:
         return T_SCHEME;
+    case SO_R_SUBJECT:
+        return T_SUBJECT;
+    case SO_R_XHTML:
+        return T_XHTML;
+    case SO_R_OOB:
+    case SO_R_REFERENCE:
+        return T_LINK;
     case SO_R_REACTION:
         return T_REACTION;
     case SO_R_RETRACT_FALLBACK:
         return T_RETRACT;
+    case SO_R_INVITE_REASON:
+        return T_INVITE;
     case SO_R_TOO_COMPLEX:
         return T_COMPLEX;
     default:
@@ -1129,16 +1213,34 @@ static const char *const refusal_en[] = {
                     "is damaged or incomplete. Update your app, or turn "
                     "OMEMO off and on again for this chat, then send it "
                     "again.",
+    [T_PGP_MALFORMED] = "Your message was not delivered: its OpenPGP "
+                        "encryption is damaged or incomplete. Use OMEMO "
+                        "encryption for this chat and send it again.",
     [T_SCHEME] = "Your message was not delivered: this server does not "
                  "accept this kind of encryption. Use OMEMO encryption for "
                  "this chat and send it again.",
-    [T_REACTION] = "Your reaction was not delivered: reactions are sent "
-                   "unencrypted and this server accepts only end-to-end "
-                   "encrypted messages.",
+    [T_SUBJECT] = "Your message was not delivered: it had a subject or "
+                  "topic, which cannot be encrypted. Send it without a "
+                  "subject, and write the topic in an encrypted message "
+                  "instead.",
+    [T_XHTML] = "Your message was not delivered: it carried formatted "
+                "text that is not encrypted. Turn on OMEMO encryption for "
+                "this chat; if it is on, turn off formatted (rich text) "
+                "messages in your app, then send it again.",
+    [T_LINK] = "Your message was not delivered: it carried a link or file "
+               "reference that is not encrypted. Turn on OMEMO encryption "
+               "for this chat and share the file again from inside it.",
+    [T_REACTION] = "Your reaction was not delivered: reactions cannot be "
+                   "encrypted, and this server accepts only end-to-end "
+                   "encrypted messages. Send your reaction as an encrypted "
+                   "message instead.",
     [T_RETRACT] = "Your retraction was not delivered: it carried a "
                   "readable fallback text, and this server accepts only "
                   "end-to-end encrypted messages. Update your app and try "
                   "again.",
+    [T_INVITE] = "Your invitation was not delivered: its reason would be "
+                 "sent unencrypted. Invite again without a reason, and "
+                 "write it in the encrypted chat instead.",
     [T_COMPLEX] = "Your message was not delivered: it is too large or too "
                   "deeply nested to be checked. Send a shorter message.",
 };
@@ -1151,16 +1253,34 @@ static const char *const refusal_ur[] = {
                     "خراب یا نامکمل ہے۔ براہِ کرم اپنی ایپ اپ ڈیٹ کریں، یا "
                     "اس گفتگو کے لیے OMEMO بند کر کے دوبارہ آن کریں، پھر "
                     "پیغام دوبارہ بھیجیں۔",
+    [T_PGP_MALFORMED] = "آپ کا پیغام نہیں پہنچایا گیا: اس کی OpenPGP خفیہ "
+                        "کاری خراب یا نامکمل ہے۔ براہِ کرم اس گفتگو کے لیے "
+                        "OMEMO خفیہ کاری استعمال کریں اور پیغام دوبارہ "
+                        "بھیجیں۔",
     [T_SCHEME] = "آپ کا پیغام نہیں پہنچایا گیا: یہ سرور اس قسم کی خفیہ "
                  "کاری قبول نہیں کرتا۔ براہِ کرم اس گفتگو کے لیے OMEMO "
                  "خفیہ کاری استعمال کریں اور پیغام دوبارہ بھیجیں۔",
-    [T_REACTION] = "آپ کا ردِعمل نہیں پہنچایا گیا: ردِعمل خفیہ کاری کے بغیر "
-                   "بھیجے جاتے ہیں اور یہ سرور صرف اینڈ ٹو اینڈ خفیہ کردہ "
-                   "پیغامات قبول کرتا ہے۔",
+    [T_SUBJECT] = "آپ کا پیغام نہیں پہنچایا گیا: اس میں عنوان تھا، جو خفیہ "
+                  "نہیں کیا جا سکتا۔ براہِ کرم پیغام عنوان کے بغیر بھیجیں، "
+                  "اور عنوان کی بات خفیہ پیغام میں لکھیں۔",
+    [T_XHTML] = "آپ کا پیغام نہیں پہنچایا گیا: اس میں فارمیٹ شدہ متن تھا جو "
+                "خفیہ نہیں تھا۔ براہِ کرم اس گفتگو کے لیے OMEMO خفیہ کاری آن "
+                "کریں؛ اگر یہ آن ہے تو اپنی ایپ میں فارمیٹ شدہ (رچ ٹیکسٹ) "
+                "پیغامات بند کریں، پھر پیغام دوبارہ بھیجیں۔",
+    [T_LINK] = "آپ کا پیغام نہیں پہنچایا گیا: اس میں ایک لنک یا فائل کا "
+               "حوالہ تھا جو خفیہ نہیں تھا۔ براہِ کرم اس گفتگو کے لیے OMEMO "
+               "خفیہ کاری آن کریں اور فائل اسی گفتگو میں سے دوبارہ بھیجیں۔",
+    [T_REACTION] = "آپ کا ردِعمل نہیں پہنچایا گیا: ردِعمل خفیہ نہیں کیے جا "
+                   "سکتے، اور یہ سرور صرف اینڈ ٹو اینڈ خفیہ کردہ پیغامات "
+                   "قبول کرتا ہے۔ براہِ کرم اپنا ردِعمل خفیہ پیغام کی صورت "
+                   "میں بھیجیں۔",
     [T_RETRACT] = "پیغام واپس لینے کی آپ کی درخواست نہیں پہنچائی گئی: اس "
                   "میں پڑھے جانے کے قابل متبادل متن تھا، اور یہ سرور صرف "
                   "اینڈ ٹو اینڈ خفیہ کردہ پیغامات قبول کرتا ہے۔ براہِ کرم "
                   "اپنی ایپ اپ ڈیٹ کریں اور دوبارہ کوشش کریں۔",
+    [T_INVITE] = "آپ کا دعوت نامہ نہیں پہنچایا گیا: اس کی وجہ خفیہ کاری کے "
+                 "بغیر بھیجی جاتی۔ براہِ کرم وجہ لکھے بغیر دوبارہ دعوت دیں، "
+                 "اور وجہ خفیہ گفتگو میں لکھیں۔",
     [T_COMPLEX] = "آپ کا پیغام نہیں پہنچایا گیا: یہ جانچ کے لیے بہت بڑا یا "
                   "بہت پیچیدہ ہے۔ براہِ کرم مختصر پیغام بھیجیں۔",
 };

@@ -56,6 +56,7 @@ enum so_reason {
     SO_R_RETRACT_FALLBACK,    /* retraction fallback body, strict mode */
     SO_R_FORWARDED,           /* a forwarded message with content */
     SO_R_UNKNOWN_TEXT,        /* an unknown element carrying text */
+    SO_R_INVITE_REASON,       /* a MUC invitation with a reason */
     SO_R_OTR_PREFIX,          /* a ?OTR body when OTR is not accepted */
     SO_R_SCHEME_NOT_ACCEPTED, /* OpenPGP, legacy PGP or OTR not listed */
     SO_R_OMEMO_NOT_CHILD,     /* an OMEMO element not a child of message */
@@ -69,6 +70,7 @@ enum so_reason {
     SO_R_OMEMO_EMPTY_PAYLOAD, /* payload element present but empty */
     SO_R_OMEMO_PAYLOAD_SIZE,  /* OMEMO 2 payload not n * 16 bytes */
     SO_R_OMEMO_DUPLICATE,     /* two encrypted elements of one version */
+    SO_R_OMEMO_STRAY_TEXT,    /* text outside key, iv and payload */
     SO_R_PGP_MALFORMED,       /* an empty or non-base64 PGP element */
     SO_R_TOO_COMPLEX,         /* the view builder hit a limit */
     SO_R_COUNT
