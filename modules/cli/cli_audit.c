@@ -362,39 +362,40 @@ static int cmd_expire(struct st_audit_writer *w, const struct audit_opts *o)
     return CLI_EXIT_OK;
 }
 
-static int cmd_log(struct st_audit_writer *w, struct audit_opts *o)
+/* Appends EV through W (time now when EV's at_us is 0); WHAT names the
+ * command in messages ("audit log"). Returns CLI_EXIT_OK when the record
+ * was written or spilled, else the exit status after saying why. */
+static int append_event(struct st_audit_writer *w, struct so_audit_event *ev,
+                        const char *what)
 {
     struct so_audit_record *rec;
     struct timespec now;
     enum st_audit_status st;
     int rc = CLI_EXIT_USAGE;
 
-    if (o->at != NULL) {
-        if (!time_arg("at", o->at, &o->ev.at_us))
-            return CLI_EXIT_USAGE;
-    } else {
+    if (ev->at_us == 0) {
         clock_gettime(CLOCK_REALTIME, &now);
-        o->ev.at_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+        ev->at_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
     }
     rec = malloc(sizeof(*rec));
     if (rec == NULL) {
-        fprintf(stderr, "%s audit log: out of memory\n", cli_progname);
+        fprintf(stderr, "%s %s: out of memory\n", cli_progname, what);
         return CLI_EXIT_DB;
     }
-    if (so_audit_record_set(rec, &o->ev) != SO_OK) {
+    if (so_audit_record_set(rec, ev) != SO_OK) {
         fprintf(stderr,
-                "%s audit log: --host, --module, --decision and --rule are "
+                "%s %s: --host, --module, --decision and --rule are "
                 "required; values must be short UTF-8 without control "
                 "characters\n",
-                cli_progname);
+                cli_progname, what);
         goto out;
     }
     st = st_audit_append(w, rec, 1);
     if (st == ST_AUDIT_OK) {
         rc = CLI_EXIT_OK;
     } else if (st == ST_AUDIT_SPILLED) {
-        fprintf(stderr, "%s audit log: spilled to the local file (%s)\n",
-                cli_progname, st_audit_error(w));
+        fprintf(stderr, "%s %s: spilled to the local file (%s)\n", cli_progname,
+                what, st_audit_error(w));
         rc = CLI_EXIT_OK;
     } else {
         rc = db_failed(w);
@@ -402,6 +403,13 @@ static int cmd_log(struct st_audit_writer *w, struct audit_opts *o)
 out:
     free(rec);
     return rc;
+}
+
+static int cmd_log(struct st_audit_writer *w, struct audit_opts *o)
+{
+    if (o->at != NULL && !time_arg("at", o->at, &o->ev.at_us))
+        return CLI_EXIT_USAGE;
+    return append_event(w, &o->ev, "audit log");
 }
 
 int cli_audit_main(int argc, char **argv)
@@ -446,40 +454,13 @@ int cli_audit_record(const char *conninfo, struct so_audit_event *ev)
 {
     struct audit_opts o = {0};
     struct st_audit_writer *w;
-    struct so_audit_record *rec = NULL;
-    struct timespec now;
-    enum st_audit_status st;
-    int rc = CLI_EXIT_DB;
+    int rc;
 
     o.db = conninfo;
     w = writer_open(&o);
     if (w == NULL)
         return CLI_EXIT_DB;
-    if (ev->at_us == 0) {
-        clock_gettime(CLOCK_REALTIME, &now);
-        ev->at_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
-    }
-    rec = malloc(sizeof(*rec));
-    if (rec == NULL || so_audit_record_set(rec, ev) != SO_OK) {
-        fprintf(stderr, "%s: cannot build the audit record of this change\n",
-                cli_progname);
-        goto out;
-    }
-    st = st_audit_append(w, rec, 1);
-    if (st == ST_AUDIT_OK) {
-        rc = CLI_EXIT_OK;
-    } else if (st == ST_AUDIT_SPILLED) {
-        fprintf(stderr, "%s: audit record spilled to the local file (%s)\n",
-                cli_progname, st_audit_error(w));
-        rc = CLI_EXIT_OK;
-    } else {
-        fprintf(stderr,
-                "%s: the change was made but its audit record was "
-                "not written: %s\n",
-                cli_progname, st_audit_error(w));
-    }
-out:
-    free(rec);
+    rc = append_event(w, ev, "audit of this change");
     st_audit_writer_free(w);
     return rc;
 }
