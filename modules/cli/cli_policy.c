@@ -6,7 +6,8 @@
  * lines are skipped. A value is either bare text up to the end of the line
  * or a comment (lists: words separated by commas and/or spaces), or one
  * double-quoted string in which \" and \\ stand for " and \. Each option
- * may appear once. Values are checked by so_policy_set(), so a file means
+ * may appear once. A UTF-8 byte order mark before the first line is
+ * skipped. Values are checked by so_policy_set(), so a file means
  * exactly what the same setting means in the Prosody config.
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "cli.h"
 
 #define PROSODY_PREFIX "omemo_policy_"
+#define UTF8_BOM "\xef\xbb\xbf"
 
 struct policy_line {
     char *name;
@@ -115,6 +117,15 @@ static int split_line(char *line, struct policy_line *out, const char **why)
     return 1;
 }
 
+/* The text after a UTF-8 byte order mark at the start of LINE, which
+ * some editors write at the start of a file. */
+static char *skip_bom(char *line)
+{
+    return strncmp(line, UTF8_BOM, strlen(UTF8_BOM)) == 0
+               ? line + strlen(UTF8_BOM)
+               : line;
+}
+
 static void strip_newline(char *line, ssize_t *len)
 {
     while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
@@ -198,7 +209,7 @@ int cli_policy_read(struct so_policy *policy, const char *path, char *errbuf,
             snprintf(errbuf, errlen, "%s:%lu: NUL byte in line", path, lineno);
             goto out_free;
         }
-        kind = split_line(line, &pl, &bad);
+        kind = split_line(lineno == 1 ? skip_bom(line) : line, &pl, &bad);
         if (kind < 0) {
             snprintf(errbuf, errlen, "%s:%lu: %s", path, lineno, bad);
             goto out_free;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "so_domain.h"
+
 /* Short on purpose: it replaces the body of every encrypted message, so
  * each byte is serialised, stored and encrypted again on every copy. */
 #define FALLBACK_EN                                                            \
@@ -194,25 +196,79 @@ static bool jid_char_ok(char c)
            c != '<' && c != '>';
 }
 
-/*
- * Checks one list word for option O: a scheme name, a domain (no '@' or
- * '/'), or a bare JID (no '/', at most one '@', both parts non-empty).
- */
-static bool list_word_ok(const struct so_option *o, const char *w)
+/* A served host as Prosody names it: no '@' or '/', no dot at either end.
+ * Hosts are compared as Prosody writes them, so they are not normalised. */
+static bool host_ok(const char *w)
 {
-    const char *at = strchr(w, '@');
     size_t i;
 
     for (i = 0; w[i] != '\0'; i++)
         if (!jid_char_ok(w[i]))
             return false;
-    if (i == 0 || i > 1023 || strchr(w, '/') != NULL)
+    if (i == 0 || i > 1023 || strpbrk(w, "@/") != NULL)
         return false;
-    if (strcmp(o->name, "exempt_domains") == 0)
-        return at == NULL && w[0] != '.' && w[i - 1] != '.';
-    if (at == NULL)
-        return w[0] != '.' && w[i - 1] != '.';
-    return at != w && at[1] != '\0' && strchr(at + 1, '@') == NULL;
+    return w[0] != '.' && w[i - 1] != '.';
+}
+
+static void set_error(char *errbuf, size_t errlen, const char *name,
+                      const char *what)
+{
+    if (errbuf != NULL && errlen > 0)
+        snprintf(errbuf, errlen, "%s: %s", name, what);
+}
+
+/*
+ * Writes the canonical form of list entry W of option O to OUT (OUTLEN
+ * bytes): for exempt_domains a domain name (so_domain_normalize()), for
+ * the JID lists localpart@domain with the domain so normalised. Returns
+ * SO_OK, or SO_EINVAL with ERRBUF naming the entry and what is wrong.
+ */
+static enum so_err list_entry(const struct so_option *o, const char *w,
+                              char *out, size_t outlen, char *errbuf,
+                              size_t errlen)
+{
+    bool domains = strcmp(o->name, "exempt_domains") == 0;
+    const char *at = strchr(w, '@');
+    char why[160], msg[512];
+    size_t i, local = 0;
+
+    for (i = 0; w[i] != '\0'; i++)
+        if (!jid_char_ok(w[i]))
+            break;
+    if (w[i] != '\0' || !utf8_valid(w) || strchr(w, '/') != NULL) {
+        snprintf(msg, sizeof(msg), "'%.200s' is not a %s", w,
+                 domains ? "domain name" : "bare JID (localpart@domain)");
+        goto bad;
+    }
+    if (domains && at != NULL) {
+        snprintf(msg, sizeof(msg),
+                 "'%.200s' is not a domain name (use exempt_jids for a JID)",
+                 w);
+        goto bad;
+    }
+    if (!domains) {
+        if (at == NULL || at == w || strchr(at + 1, '@') != NULL) {
+            snprintf(msg, sizeof(msg),
+                     "'%.200s' is not a bare JID (expected localpart@domain)",
+                     w);
+            goto bad;
+        }
+        local = (size_t)(at - w) + 1;
+        if (local >= outlen)
+            goto too_long;
+        memcpy(out, w, local);
+    }
+    if (so_domain_normalize(w + local, out + local, outlen - local, why,
+                            sizeof(why)) != SO_OK) {
+        snprintf(msg, sizeof(msg), "'%.200s': %s", w, why);
+        goto bad;
+    }
+    return SO_OK;
+too_long:
+    snprintf(msg, sizeof(msg), "'%.200s' is too long", w);
+bad:
+    set_error(errbuf, errlen, o->name, msg);
+    return SO_EINVAL;
 }
 
 static bool scheme_bit(const char *w, unsigned *bit)
@@ -228,13 +284,6 @@ static bool scheme_bit(const char *w, unsigned *bit)
     return false;
 }
 
-static void set_error(char *errbuf, size_t errlen, const char *name,
-                      const char *what)
-{
-    if (errbuf != NULL && errlen > 0)
-        snprintf(errbuf, errlen, "%s: %s", name, what);
-}
-
 /*
  * Parses VALUE into TMP (owned by the caller, lower-cased) or, for
  * "schemes", into *BITS. Returns SO_EINVAL with ERRBUF filled on a bad word.
@@ -244,7 +293,8 @@ static enum so_err parse_list(const struct so_option *o, const char *value,
                               char *errbuf, size_t errlen)
 {
     const char *p = value;
-    char word[1024];
+    char word[1024], entry[1024 + SO_DOMAIN_BUF];
+    enum so_err err;
 
     while (*p != '\0') {
         size_t n = 0;
@@ -273,18 +323,14 @@ static enum so_err parse_list(const struct so_option *o, const char *value,
             *bits |= bit;
             continue;
         }
-        if (!list_word_ok(o, word) || !utf8_valid(word)) {
-            set_error(errbuf, errlen, o->name,
-                      strcmp(o->name, "exempt_domains") == 0
-                          ? "expected domain names separated by commas"
-                          : "expected bare JIDs separated by commas");
-            return SO_EINVAL;
-        }
+        err = list_entry(o, word, entry, sizeof(entry), errbuf, errlen);
+        if (err != SO_OK)
+            return err;
         if (tmp->n >= SO_POLICY_MAX_LIST) {
             set_error(errbuf, errlen, o->name, "too many entries");
             return SO_EINVAL;
         }
-        tmp->items[tmp->n] = strdup(word);
+        tmp->items[tmp->n] = strdup(entry);
         if (tmp->items[tmp->n] == NULL)
             return SO_ENOMEM;
         tmp->n++;
@@ -312,6 +358,11 @@ static enum so_err set_list(struct so_policy *policy, const struct so_option *o,
 
     if (strcmp(o->name, "schemes") == 0) {
         err = parse_list(o, value, NULL, &bits, errbuf, errlen);
+        if (err == SO_OK && bits == 0) {
+            /* An empty list would refuse every encrypted message. */
+            set_error(errbuf, errlen, o->name, "at least one scheme is needed");
+            err = SO_EINVAL;
+        }
         if (err == SO_OK)
             policy->schemes = bits;
         return err;
@@ -452,12 +503,10 @@ enum so_err so_policy_set(struct so_policy *policy, const char *name,
 
 enum so_err so_policy_add_host(struct so_policy *policy, const char *domain)
 {
-    static const struct so_option host_opt = {"exempt_domains", SO_OPT_LIST, "",
-                                              NULL, "hosts"};
     char *copy;
     size_t i;
 
-    if (policy == NULL || domain == NULL || !list_word_ok(&host_opt, domain))
+    if (policy == NULL || domain == NULL || !host_ok(domain))
         return SO_EINVAL;
     if (policy->hosts.n >= SO_POLICY_MAX_LIST)
         return SO_ELIMIT;

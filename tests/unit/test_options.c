@@ -21,7 +21,8 @@ static const struct {
     {"groupchat", "Warn", SO_EINVAL, "groupchat: expected"},
     {"schemes", "omemo2", SO_OK, NULL},
     {"schemes", "omemo-legacy, omemo2,openpgp pgp-legacy otr", SO_OK, NULL},
-    {"schemes", "", SO_OK, NULL},
+    {"schemes", "", SO_EINVAL, "schemes: at least one scheme is needed"},
+    {"schemes", " , ", SO_EINVAL, "schemes: at least one scheme is needed"},
     {"schemes", "omemo3", SO_EINVAL, "schemes: expected omemo-legacy"},
     {"strictness", "compatible", SO_OK, NULL},
     {"strictness", "lax", SO_EINVAL, "strictness: expected strict"},
@@ -33,6 +34,25 @@ static const struct {
     {"exempt_domains", "partner.gov", SO_OK, NULL},
     {"exempt_domains", "x@partner.gov", SO_EINVAL, "exempt_domains:"},
     {"exempt_domains", ".gov", SO_EINVAL, "exempt_domains:"},
+    {"exempt_domains", "mple..gov", SO_EINVAL,
+     "exempt_domains: 'mple..gov': name has an empty label"},
+    {"exempt_domains", "-bad-.gov", SO_EINVAL, "exempt_domains: '-bad-.gov'"},
+    {"exempt_domains", "exa mple..gov", SO_EINVAL,
+     "exempt_domains: 'mple..gov'"},
+    {"exempt_domains", "a_b.gov", SO_EINVAL, "exempt_domains: 'a_b.gov'"},
+    {"exempt_domains", "127.0.0.1", SO_EINVAL, "exempt_domains: '127.0.0.1'"},
+    {"exempt_domains", "Partner.GOV.", SO_OK, NULL},
+    {"exempt_jids", "not a jid", SO_EINVAL,
+     "exempt_jids: 'not' is not a bare JID (expected localpart@domain)"},
+    {"exempt_jids", "example.gov", SO_EINVAL,
+     "exempt_jids: 'example.gov' is not a bare JID"},
+    {"exempt_jids", "bot@mple..gov", SO_EINVAL,
+     "exempt_jids: 'bot@mple..gov': name has an empty label"},
+    {"exempt_jids", "bot@localhost", SO_OK, NULL},
+    {"exempt_rooms", "not a room", SO_EINVAL,
+     "exempt_rooms: 'not' is not a bare JID"},
+    {"exempt_rooms", "lobby@-conference-.example.gov", SO_EINVAL,
+     "exempt_rooms: 'lobby@-conference-.example.gov'"},
     {"exempt_rooms", "lobby@conference.example.gov", SO_OK, NULL},
     {"exempt_rooms", "lob<by@conference.example.gov", SO_EINVAL,
      "exempt_rooms:"},
@@ -71,6 +91,41 @@ START_TEST(test_set)
                 strchr(err, '\n') == NULL,
             "%s = '%s': expected message '%s...', got '%s'", set_cases[_i].name,
             set_cases[_i].value, set_cases[_i].msg, err);
+    so_policy_free(p);
+}
+END_TEST
+
+/* List entries are stored in their canonical form. */
+static const struct {
+    const char *name, *value, *first;
+} canon_cases[] = {
+    {"exempt_domains", "Partner.GOV.", "partner.gov"},
+    {"exempt_domains", "bücher.example", "xn--bcher-kva.example"},
+    {"exempt_jids", "Bot@Example.GOV.", "bot@example.gov"},
+    {"exempt_rooms", "lobby@conference.bücher.example",
+     "lobby@conference.xn--bcher-kva.example"},
+};
+
+START_TEST(test_canonical)
+{
+    struct so_policy *p = so_policy_new();
+    const struct so_strlist *list;
+    char err[160] = "";
+
+    ck_assert_ptr_nonnull(p);
+    ck_assert_msg(so_policy_set(p, canon_cases[_i].name, canon_cases[_i].value,
+                                err, sizeof(err)) == SO_OK,
+                  "%s = '%s': expected ok, got '%s'", canon_cases[_i].name,
+                  canon_cases[_i].value, err);
+    list =
+        strcmp(canon_cases[_i].name, "exempt_domains") == 0 ? &p->exempt_domains
+        : strcmp(canon_cases[_i].name, "exempt_jids") == 0  ? &p->exempt_jids
+                                                            : &p->exempt_rooms;
+    ck_assert_msg(list->n == 1 &&
+                      strcmp(list->items[0], canon_cases[_i].first) == 0,
+                  "%s = '%s': expected '%s', got '%s'", canon_cases[_i].name,
+                  canon_cases[_i].value, canon_cases[_i].first,
+                  list->n > 0 ? list->items[0] : "(empty)");
     so_policy_free(p);
 }
 END_TEST
@@ -141,6 +196,8 @@ int main(void)
 
     tcase_add_loop_test(tc, test_set, 0,
                         (int)(sizeof(set_cases) / sizeof(set_cases[0])));
+    tcase_add_loop_test(tc, test_canonical, 0,
+                        (int)(sizeof(canon_cases) / sizeof(canon_cases[0])));
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_failure_keeps_value);
     tcase_add_test(tc, test_table);
