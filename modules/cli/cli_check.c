@@ -60,28 +60,6 @@ static int usage_error(const char *what, const char *arg)
     return CLI_EXIT_USAGE;
 }
 
-/* Value of option NAME at argv[*I], as "--name value" or "--name=value";
- * NULL when argv[*I] is not that option. Sets *MISSING when it is but has
- * no value. */
-static const char *option_value(int argc, char **argv, int *i, const char *name,
-                                bool *missing)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-
-    if (strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* Parses the arguments into ARGS and the --host domains into POLICY.
  * Returns CLI_EXIT_OK, or another status when the command must stop (with
  * -1 meaning --help was printed). */
@@ -109,7 +87,7 @@ static int parse_args(int argc, char **argv, struct check_args *args,
             args->fail_on_reject = true;
             continue;
         }
-        if ((v = option_value(argc, argv, &i, "--host", &missing))) {
+        if ((v = cli_option_value(argc, argv, &i, "--host", &missing))) {
             if (*v == '\0')
                 return usage_error("empty --host", NULL);
             if (so_policy_add_host(policy, v) != SO_OK)
@@ -117,7 +95,7 @@ static int parse_args(int argc, char **argv, struct check_args *args,
             continue;
         }
         if (!missing &&
-            (v = option_value(argc, argv, &i, "--policy", &missing))) {
+            (v = cli_option_value(argc, argv, &i, "--policy", &missing))) {
             args->policy_file = v;
             continue;
         }

@@ -45,25 +45,6 @@ static void db_usage(FILE *out)
             cli_progname, cli_progname, SCHEMA_VERSION, CLI_SCHEMAS_DIR);
 }
 
-const char *cli_option_value(int argc, char **argv, int *i, const char *name,
-                             bool *missing)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-
-    if (strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 int cli_db_connect(const char *conninfo, struct st_db **db)
 {
     char err[512];
