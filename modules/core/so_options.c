@@ -235,7 +235,14 @@ static enum so_err list_entry(const struct so_option *o, const char *w,
     for (i = 0; w[i] != '\0'; i++)
         if (!jid_char_ok(w[i]))
             break;
-    if (w[i] != '\0' || !utf8_valid(w) || strchr(w, '/') != NULL) {
+    if (w[i] != '\0' || !utf8_valid(w)) {
+        /* Not quoted: the entry may hold control characters. */
+        snprintf(msg, sizeof(msg),
+                 "an entry has a quote, an angle "
+                 "bracket or a control character");
+        goto bad;
+    }
+    if (strchr(w, '/') != NULL) {
         snprintf(msg, sizeof(msg), "'%.200s' is not a %s", w,
                  domains ? "domain name" : "bare JID (localpart@domain)");
         goto bad;

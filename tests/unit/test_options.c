@@ -49,6 +49,8 @@ static const struct {
     {"exempt_jids", "bot@mple..gov", SO_EINVAL,
      "exempt_jids: 'bot@mple..gov': name has an empty label"},
     {"exempt_jids", "bot@localhost", SO_OK, NULL},
+    {"exempt_jids", "bot\x1b[2J@example.gov", SO_EINVAL,
+     "exempt_jids: an entry has a quote"},
     {"exempt_rooms", "not a room", SO_EINVAL,
      "exempt_rooms: 'not' is not a bare JID"},
     {"exempt_rooms", "lobby@-conference-.example.gov", SO_EINVAL,
