@@ -279,7 +279,7 @@ class Stack:
 
     def __init__(self, root, name, base_port, policy, host_cfg="",
                  muc_cfg="", domain="localhost", ip="127.0.0.1",
-                 s2s_port=None, hosts_file=None):
+                 s2s_port=None, hosts_file=None, global_cfg=""):
         self.dir = os.path.join(root, name)
         self.name = name
         self.domain = domain
@@ -297,7 +297,8 @@ class Stack:
         if hosts_file:
             args += ["--hosts-file", hosts_file]
         for flag, text in (("--host-config", host_cfg),
-                           ("--muc-config", muc_cfg)):
+                           ("--muc-config", muc_cfg),
+                           ("--global-config", global_cfg)):
             if text:
                 path = os.path.join(root, f"{name}{flag[1:]}.lua")
                 with open(path, "w") as f:
