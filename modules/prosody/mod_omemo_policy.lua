@@ -199,8 +199,9 @@ local function send_to_sender(origin, stanza)
 end
 
 -- The fallback text of the policy in force, built once per policy (a
--- config reload makes a new policy).
-local fallback_policy, fallback_text;
+-- config reload makes a new policy). FALLBACK_VALID says whether it passed
+-- util.stanza's text check, which then need not run for every message.
+local fallback_policy, fallback_text, fallback_valid;
 
 local function fallback_child(child)
 	if child.name == "body"
@@ -215,15 +216,47 @@ local function fallback_child(child)
 	return child;
 end
 
+-- True when every <body> of MSG holds exactly one text node and MSG has no
+-- XEP-0428 fallback marker: then the texts can be replaced in place.
+local function bodies_replaceable(msg)
+	for _, child in ipairs(msg.tags) do
+		if child.name == "body" then
+			if #child ~= 1 or type(child[1]) ~= "string" then
+				return false;
+			end
+		elseif child.name == "fallback"
+		and child.attr.xmlns == xmlns_fallback then
+			return false;
+		end
+	end
+	return true;
+end
+
 -- Replaces the text of each <body> with the fallback text and drops the
--- XEP-0428 fallback markers, whose ranges pointed into the old body.
+-- XEP-0428 fallback markers, whose ranges pointed into the old body. The
+-- usual message (one body, one text node, no marker) has its text set in
+-- place; the others get new <body> elements.
 local function rewrite_fallback(msg)
 	if fallback_policy ~= policy then
 		fallback_policy = policy;
 		fallback_text = policy:get("fallback_text_en") .. "\n"
 			.. policy:get("fallback_text_ur");
+		fallback_valid = pcall(function ()
+			st.stanza("body"):text(fallback_text);
+		end);
 	end
-	msg:maptags(fallback_child);
+	if not fallback_valid or not bodies_replaceable(msg) then
+		msg:maptags(fallback_child);
+		return;
+	end
+	for _, child in ipairs(msg.tags) do
+		if child.name == "body"
+		and (child.attr.xmlns == nil
+			or child.attr.xmlns == "jabber:client"
+			or child.attr.xmlns == "jabber:server") then
+			child[1] = fallback_text;
+		end
+	end
 end
 
 -- Strips an error message down to its first <error>: the payload it
@@ -300,15 +333,19 @@ local function has_no_device(recipient)
 	return true;
 end
 
--- Judges STANZA from SENDER (bare) to RECIPIENT (bare) and applies the
--- verdict. ERROR_FROM is the address the refusal comes from. Returns true
+-- Judges the stanza of EVENT and applies the verdict. PARTIES(event)
+-- gives the sender (bare), the recipient (bare) and the address a refusal
+-- comes from; it is only called for a refusal or a notice, as most
+-- messages are delivered unchanged and need none of them. Returns true
 -- when the stanza was refused and must go no further.
-local function enforce(origin, stanza, sender, recipient, error_from)
+local function enforce(event, parties)
+	local origin, stanza = event.origin, event.stanza;
 	local action, class, reason, code, condition, rewrite, warn,
 		groupchat, judged = policy:classify(stanza);
 	count_decision(action, class);
 
 	if action == "refuse" then
+		local sender, recipient, error_from = parties(event);
 		local kind = stanza.attr.type or "normal";
 		module:log("info", "refused %s message from %s to %s: %s (%s)",
 			kind, sender, recipient, class, reason);
@@ -331,6 +368,7 @@ local function enforce(origin, stanza, sender, recipient, error_from)
 	end
 	if warn then
 		local interval = policy:get("warn_interval");
+		local sender, recipient = parties(event);
 		if warned:due(sender, recipient, os.time(), interval) then
 			module:log("info",
 				"warned %s about a %s %s message to %s, delivering",
@@ -357,27 +395,34 @@ end
 -- others show an error from a bare JID in the chat window, but one from a
 -- full JID only in the console, and the sender must see why the message
 -- did not arrive in the conversation it was written in.
-local function from_local_client(event)
+local function local_parties(event)
 	local origin, stanza = event.origin, event.stanza;
-	if policed_elsewhere(stanza.attr.to) then
-		return;
-	end
 	local sender = jid_bare(stanza.attr.from)
 		or (origin.username .. "@" .. origin.host);
 	local recipient = jid_bare(stanza.attr.to) or sender;
-	return enforce(origin, stanza, sender, recipient, recipient);
+	return sender, recipient, recipient;
+end
+
+local function from_local_client(event)
+	if policed_elsewhere(event.stanza.attr.to) then
+		return;
+	end
+	return enforce(event, local_parties);
 end
 
 -- Ingress 2: messages from other servers to local users -------------------
 
+local function remote_parties(event)
+	local stanza = event.stanza;
+	local recipient = jid_bare(stanza.attr.to);
+	return jid_bare(stanza.attr.from), recipient, recipient;
+end
+
 local function from_remote_server(event)
-	local origin, stanza = event.origin, event.stanza;
-	if origin.type ~= "s2sin" then
+	if event.origin.type ~= "s2sin" then
 		return;
 	end
-	local recipient = jid_bare(stanza.attr.to);
-	return enforce(origin, stanza, jid_bare(stanza.attr.from),
-		recipient, recipient);
+	return enforce(event, remote_parties);
 end
 
 if not is_component then
@@ -435,22 +480,28 @@ end
 
 -- Groupchat: after mod_muc's role check (50), before the broadcast that
 -- mod_muc_mam archives.
+local function groupchat_parties(event)
+	local room_jid = event.room.jid;
+	return jid_bare(event.stanza.attr.from), room_jid, room_jid;
+end
+
 local function from_occupant_groupchat(event)
-	local stanza, room = event.stanza, event.room;
-	return enforce(event.origin, stanza, jid_bare(stanza.attr.from),
-		room.jid, room.jid);
+	return enforce(event, groupchat_parties);
 end
 
 -- Private messages: seen as message/full on the component, while the
 -- stanza still carries the sender's real JID.
-local function from_occupant_private(event)
+local function private_parties(event)
 	local stanza = event.stanza;
-	if stanza.attr.type == "groupchat" then
+	return jid_bare(stanza.attr.from), stanza.attr.to,
+		jid_bare(stanza.attr.to);
+end
+
+local function from_occupant_private(event)
+	if event.stanza.attr.type == "groupchat" then
 		return;
 	end
-	local room_jid = jid_bare(stanza.attr.to);
-	return enforce(event.origin, stanza, jid_bare(stanza.attr.from),
-		stanza.attr.to, room_jid);
+	return enforce(event, private_parties);
 end
 
 -- New rooms start members-only and non-anonymous (mod_muc has already

@@ -9,6 +9,11 @@
  * set-up and TLS handshakes are not counted. A warm-up batch is sent and
  * received before the measured one.
  *
+ * --callgrind, for a server running under valgrind --tool=callgrind, zeroes
+ * its counters (callgrind_control -z PID) after the warm-up and dumps them
+ * (callgrind_control -d PID) after the measured batch; the caller reads the
+ * instruction count from the dump.
+ *
  * --verify instead sends a few plaintext and a few OMEMO messages and
  * reports how many of each were delivered and how many bounced.
  *
@@ -40,6 +45,7 @@ struct flood {
     long pid;
     unsigned long count, warmup, window;
     bool verify;
+    bool callgrind;
     /* Progress. */
     unsigned long sent, received, bounced, plain_received, omemo_received;
     unsigned long target; /* received + bounced that ends a batch */
@@ -113,6 +119,21 @@ static double cpu_us(long pid)
     if (p == NULL || sscanf(p, " %lu %lu", &utime, &stime) != 2)
         return -1;
     return (double)(utime + stime) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Runs callgrind_control OPTION on the server; 0 or -1. */
+static int callgrind_control(const struct flood *f, const char *option)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "callgrind_control %s %ld >/dev/null 2>&1",
+             option, f->pid);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "bench_flood: callgrind_control %s %ld failed\n",
+                option, f->pid);
+        return -1;
+    }
+    return 0;
 }
 
 static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *data)
@@ -253,6 +274,8 @@ static int measure(xmpp_ctx_t *ctx, struct flood *f)
 
     if (flood_batch(ctx, f, f->warmup) != 0)
         return -1;
+    if (f->callgrind && callgrind_control(f, "-z") != 0)
+        return -1;
     got = f->received;
     c0 = f->pid > 0 ? cpu_us(f->pid) : 0;
     t0 = now_s();
@@ -260,6 +283,8 @@ static int measure(xmpp_ctx_t *ctx, struct flood *f)
         return -1;
     t1 = now_s();
     c1 = f->pid > 0 ? cpu_us(f->pid) : 0;
+    if (f->callgrind && callgrind_control(f, "-d") != 0)
+        return -1;
     got = f->received - got;
     if (got == 0) {
         fprintf(stderr, "bench_flood: nothing delivered (%lu bounced)\n",
@@ -277,7 +302,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench_flood [--port N] [--host IP] [--pid PID] "
                     "[--count N] [--warmup N]\n"
-                    "                   [--window N] [--verify] "
+                    "                   [--window N] [--verify] [--callgrind] "
                     "JID_A PASS_A JID_B PASS_B\n");
 }
 
@@ -290,6 +315,10 @@ static int parse_args(int argc, char **argv, struct flood *f)
 
         if (strcmp(a, "--verify") == 0) {
             f->verify = true;
+            continue;
+        }
+        if (strcmp(a, "--callgrind") == 0) {
+            f->callgrind = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -309,7 +338,8 @@ static int parse_args(int argc, char **argv, struct flood *f)
         else
             return -1;
     }
-    if (argc - i != 4 || f->count == 0 || f->window == 0)
+    if (argc - i != 4 || f->count == 0 || f->window == 0 ||
+        (f->callgrind && f->pid <= 0))
         return -1;
     f->a.jid = argv[i];
     f->a.pass = argv[i + 1];
