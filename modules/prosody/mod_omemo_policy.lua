@@ -8,6 +8,8 @@
 
 local st = require "util.stanza";
 local jid = require "util.jid";
+local configmanager = require "core.configmanager";
+local usermanager = require "core.usermanager";
 
 local jid_bare, jid_host = jid.bare, jid.host;
 
@@ -37,6 +39,25 @@ local mod_pep;
 if not is_component then
 	module:depends("omemo_pep");
 	mod_pep = module:depends("pep");
+end
+
+-- Log lines -------------------------------------------------------------
+
+-- A message type as a log line may show it: a known word or "other", so
+-- that a type holding a newline cannot forge a line.
+local type_words = {
+	chat = "chat", normal = "normal", groupchat = "groupchat",
+	headline = "headline", error = "error",
+};
+
+local function type_word(t)
+	return t == nil and "normal" or type_words[t] or "other";
+end
+
+-- TEXT with every control character replaced by '?'. Prosody preps the
+-- JIDs it routes, but a log line must not depend on that.
+local function loggable(text)
+	return (tostring(text):gsub("%c", "?"));
 end
 
 -- Configuration -------------------------------------------------------
@@ -109,6 +130,68 @@ local function load_policy(defaults_only)
 	return policy;
 end
 
+-- The number of one-character edits that turn A into B (Levenshtein).
+local function edit_distance(a, b)
+	local prev = {};
+	for j = 0, #b do
+		prev[j] = j;
+	end
+	for i = 1, #a do
+		local cur = { [0] = i };
+		for j = 1, #b do
+			local cost = a:byte(i) == b:byte(j) and 0 or 1;
+			cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+		end
+		prev = cur;
+	end
+	return prev[#b];
+end
+
+-- The option NAME was probably meant to be (at most two edits away), or
+-- nil; true when NAME is an option.
+local function option_meant(name, known)
+	local nearest, best = nil, 3;
+	for _, option in ipairs(known) do
+		if option == name then
+			return true;
+		end
+		local d = edit_distance(name, option);
+		if d < best then
+			nearest, best = option, d;
+		end
+	end
+	return nearest;
+end
+
+-- Prosody ignores an option nobody reads, so a misspelled
+-- "omemo_policy_*" would leave the default in force unseen: each one in
+-- this host's section or the global one is logged as an error.
+local option_prefix = "omemo_policy_";
+
+local function check_option_names()
+	local known = {};
+	for _, opt in ipairs(so.options()) do
+		known[#known + 1] = option_prefix .. opt.name;
+	end
+	local config, seen = configmanager.getconfig(), {};
+	for _, section in ipairs({ module.host, "*" }) do
+		for key in pairs(config[section] or {}) do
+			if type(key) == "string" and not seen[key]
+			and key:sub(1, #option_prefix) == option_prefix then
+				seen[key] = true;
+				local meant = option_meant(key, known);
+				if meant ~= true then
+					module:log("error", "unknown option %s in the config, "
+						.. "ignored%s", loggable(key), meant
+						and ("; did you mean " .. meant .. "?") or "");
+				end
+			end
+		end
+	end
+end
+
+check_option_names();
+
 -- Fail closed: a mistake in the config must not leave the host without
 -- enforcement. Every option's default is the strict choice (both modes
 -- required, no exemption beyond the host's own services), so the host
@@ -117,17 +200,19 @@ local policy, load_err = load_policy(false);
 if not policy then
 	module:log_status("error",
 		"%s; enforcing the default policy until the config is fixed",
-		load_err);
+		loggable(load_err));
 	policy = assert(load_policy(true));
 end
 
 local warned = assert(so.warn_table(4096));
 
 module:hook_global("config-reloaded", function ()
+	check_option_names();
 	local fresh, err = load_policy();
 	if not fresh then
 		module:log_status("error",
-			"config reload: %s; the previous policy stays in force", err);
+			"config reload: %s; the previous policy stays in force",
+			loggable(err));
 		return;
 	end
 	policy = fresh;
@@ -310,11 +395,13 @@ local device_list_nodes = {
 	"urn:xmpp:omemo:2:devices";
 };
 
--- True when RECIPIENT (bare) is an account of this host that has no OMEMO
--- device published in either version. Only called on a refusal.
+-- True when RECIPIENT (bare) is an existing account of this host that has
+-- no OMEMO device published in either version; an address that is no
+-- account has nobody to ask to sign in. Only called on a refusal.
 local function has_no_device(recipient)
 	local username, host = jid.split(recipient);
-	if not mod_pep or not username or host ~= module.host then
+	if not mod_pep or not username or host ~= module.host
+	or not usermanager.user_exists(username, host) then
 		return false;
 	end
 	local service = mod_pep.get_pep_service(username);
@@ -346,9 +433,9 @@ local function enforce(event, parties)
 
 	if action == "refuse" then
 		local sender, recipient, error_from = parties(event);
-		local kind = stanza.attr.type or "normal";
 		module:log("info", "refused %s message from %s to %s: %s (%s)",
-			kind, sender, recipient, class, reason);
+			type_word(stanza.attr.type), loggable(sender),
+			loggable(recipient), class, reason);
 		if stanza.attr.type ~= "error" then
 			local no_device = false;
 			if class == "plaintext" then
@@ -372,8 +459,8 @@ local function enforce(event, parties)
 		if warned:due(sender, recipient, os.time(), interval) then
 			module:log("info",
 				"warned %s about a %s %s message to %s, delivering",
-				sender, class, groupchat and "groupchat" or "chat",
-				recipient);
+				loggable(sender), class, groupchat and "groupchat" or "chat",
+				loggable(recipient));
 			send_notice(origin, stanza);
 		end
 	end
@@ -382,13 +469,30 @@ end
 
 -- Ingress 1: messages from local clients ---------------------------------
 
--- A message to a local component that loads this module too (the MUC
--- service) is judged there, where the room is known; judging it twice
--- would count it twice and could warn twice.
-local function policed_elsewhere(to)
-	local host = to and prosody.hosts[jid_host(to)];
+-- A local client's message is judged here, before mod_carbons copies it
+-- to the sender's other devices and mod_mam archives it for the sender,
+-- even when it goes on to a room (a private message, an invitation). Only
+-- a groupchat message to a local component that loads this module too
+-- (the MUC service) is left to it: the sender's side neither copies nor
+-- archives it, and the room knows its own settings.
+local function judged_in_room(stanza)
+	local to = stanza.attr.to;
+	if stanza.attr.type ~= "groupchat" or not to then
+		return false;
+	end
+	local host = prosody.hosts[jid_host(to)];
 	return host ~= nil and host.type == "component"
 		and host.modules.omemo_policy ~= nil;
+end
+
+-- True when ORIGIN is a client session of a host that loads this module,
+-- whose c2s ingress has judged the stanza already: the MUC service must
+-- not judge, count or warn about it a second time. (A mark on the stanza
+-- would not do: mod_mam hands the next handlers a clone of the stanza
+-- once it has archived it, and a clone carries no private field.)
+local function judged_at_c2s(origin)
+	local host = origin and origin.type == "c2s" and prosody.hosts[origin.host];
+	return host and host.modules.omemo_policy ~= nil or false;
 end
 
 -- The error comes from the intended recipient's bare JID: Profanity and
@@ -404,7 +508,7 @@ local function local_parties(event)
 end
 
 local function from_local_client(event)
-	if policed_elsewhere(event.stanza.attr.to) then
+	if judged_in_room(event.stanza) then
 		return;
 	end
 	return enforce(event, local_parties);
@@ -490,7 +594,8 @@ local function from_occupant_groupchat(event)
 end
 
 -- Private messages: seen as message/full on the component, while the
--- stanza still carries the sender's real JID.
+-- stanza still carries the sender's real JID. One from a client of this
+-- server was judged at its c2s ingress already.
 local function private_parties(event)
 	local stanza = event.stanza;
 	return jid_bare(stanza.attr.from), stanza.attr.to,
@@ -498,7 +603,8 @@ local function private_parties(event)
 end
 
 local function from_occupant_private(event)
-	if event.stanza.attr.type == "groupchat" then
+	if event.stanza.attr.type == "groupchat"
+	or judged_at_c2s(event.origin) then
 		return;
 	end
 	return enforce(event, private_parties);
@@ -542,7 +648,7 @@ local function on_owner_set(event)
 		return;
 	end
 	module:log("info", "refused configuration of %s by %s: %s",
-		room_jid, jid_bare(stanza.attr.from),
+		loggable(room_jid), loggable(jid_bare(stanza.attr.from)),
 		members_only and "anonymous" or "not members-only");
 	origin.send(room_error(stanza, room_jid, "not-acceptable",
 		room_text_en, room_text_ur));
@@ -562,7 +668,7 @@ local function on_occupant_pre_join(event)
 		return;
 	end
 	module:log("info", "refused join of %s to %s: room not compliant",
-		jid_bare(stanza.attr.from), room.jid);
+		loggable(jid_bare(stanza.attr.from)), loggable(room.jid));
 	event.origin.send(room_error(stanza, room.jid, "not-acceptable",
 		join_text_en, join_text_ur));
 	return true;
