@@ -279,7 +279,8 @@ class Stack:
 
     def __init__(self, root, name, base_port, policy, host_cfg="",
                  muc_cfg="", domain="localhost", ip="127.0.0.1",
-                 s2s_port=None, hosts_file=None, global_cfg=""):
+                 s2s_port=None, hosts_file=None, global_cfg="",
+                 extra_args=()):
         self.dir = os.path.join(root, name)
         self.name = name
         self.domain = domain
@@ -296,6 +297,7 @@ class Stack:
                 "--http", str(self.http), "--log-level", "debug"]
         if hosts_file:
             args += ["--hosts-file", hosts_file]
+        args += list(extra_args)
         for flag, text in (("--host-config", host_cfg),
                            ("--muc-config", muc_cfg),
                            ("--global-config", global_cfg)):

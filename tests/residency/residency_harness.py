@@ -40,9 +40,10 @@ def run(args, env=None, check=True, timeout=60, stderr=True):
 # ---------------------------------------------------------------- CA
 
 class TestCA:
-    """A throw-away certificate authority in DIR. Each issued certificate
-    names its domain and every subdomain (SAN DNS:d, DNS:*.d), so one
-    certificate serves d, conference.d and upload.d."""
+    """A throw-away certificate authority in DIR (ca.key, ca.crt: the
+    layout `prosody-stack --ca-dir` signs the servers' certificates
+    with). Each certificate issue() makes names its domain and every
+    subdomain (SAN DNS:d, DNS:*.d)."""
 
     def __init__(self, dir):
         self.dir = dir
@@ -163,17 +164,20 @@ class Postgres:
 # ---------------------------------------------------------------- Prosody
 
 class Server(Stack):
-    """A Stack whose certificate is issued by the test CA, with observers
-    for the suite: its pid, its log, its s2s TCP sessions."""
+    """A Stack whose certificate is signed by the test CA CA (trusted for
+    s2s), with observers for the suite: its pid, its log, its s2s TCP
+    sessions. RESIDENCY is the conninfo for `prosody-stack --residency`,
+    or None for a server without the residency modules."""
 
-    def __init__(self, root, name, base_port, policy, ca, global_cfg="",
+    def __init__(self, root, name, base_port, policy, ca, residency=None,
                  **kw):
-        super().__init__(root, name, base_port, policy,
-                         global_cfg=global_cfg, **kw)
-        certs = os.path.join(self.dir, "certs")
-        ca.issue(self.domain, os.path.join(certs, f"{self.domain}.key"),
-                 os.path.join(certs, f"{self.domain}.crt"))
-        self.cert_file = os.path.join(certs, f"{self.domain}.crt")
+        extra = ["--ca-dir", ca.dir]
+        if residency:
+            extra += ["--residency", residency]
+        super().__init__(root, name, base_port, policy, extra_args=extra,
+                         **kw)
+        self.cert_file = os.path.join(self.dir, "certs",
+                                      f"{self.domain}.crt")
 
     @property
     def log_file(self):
