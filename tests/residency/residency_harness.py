@@ -8,9 +8,11 @@ Nothing here knows what mod_residency decides; the cases in tests/residency/
 run say what they expect.
 """
 
+import hashlib
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -72,11 +74,13 @@ class TestCA:
              "-sha256", "-extfile", ext, "-out", cert_out])
         os.chmod(key_out, 0o600)
 
-    def fingerprint(self, cert_file, digest="sha256"):
-        """The certificate's fingerprint as openssl prints it (AA:BB:..)."""
-        _, out = run(["openssl", "x509", "-noout", "-fingerprint",
-                      f"-{digest}", "-in", cert_file])
-        return out.strip().split("=", 1)[1]
+    @staticmethod
+    def pin(cert_file):
+        """The SHA-256 of the certificate's DER form, lower-case hex (the
+        form of a zone's pins)."""
+        with open(cert_file) as f:
+            der = ssl.PEM_cert_to_DER_cert(f.read())
+        return hashlib.sha256(der).hexdigest()
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -138,6 +142,19 @@ class Postgres:
         for z in want:
             if z not in have:
                 self.zone_add(z)
+
+    def set_pins(self, pattern, pins):
+        """Sets the certificate pins of zone PATTERN (psql variables, so
+        the values never become SQL text)."""
+        sql = ("UPDATE smartoffice.federation_zone "
+               "SET pins = string_to_array(:'pins', ',') "
+               "WHERE pattern = :'pattern';\n")
+        p = subprocess.run([PG_STACK, "psql", self.dir, "-v",
+                            f"pins={','.join(pins)}", "-v",
+                            f"pattern={pattern}"], input=sql, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            raise Failure(f"setting pins of {pattern}: {p.stdout.strip()}")
 
     # -- audit
 
