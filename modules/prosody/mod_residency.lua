@@ -709,6 +709,35 @@ local checks = {
 		end;
 	};
 	{
+		id = "foreign-component";
+		description = "a component is served on a domain that is neither "
+			.. "one of this server's hosts (or below one) nor in the zones";
+		fix = "name the component under a VirtualHost of this server, "
+			.. "or approve its domain";
+		run = function ()
+			local found, virtual = {}, {};
+			for _, host in ipairs(configured_hosts()) do
+				if config.get(host, "component_module") == nil then
+					virtual[#virtual + 1] = host;
+				end
+			end
+			for _, host in ipairs(configured_hosts()) do
+				local under = false;
+				for _, vhost in ipairs(virtual) do
+					if host == vhost or host:sub(-#vhost - 1) == "." .. vhost
+					then
+						under = true;
+					end
+				end
+				if not under and not judge(host) then
+					found[#found + 1] = ("Component %q is outside this "
+						.. "server's hosts and the zones"):format(host);
+				end
+			end
+			return found;
+		end;
+	};
+	{
 		id = "foreign-service";
 		description = "an upload, web, TURN or other service is on a "
 			.. "domain outside the zones";
