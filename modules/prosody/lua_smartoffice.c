@@ -47,15 +47,33 @@
 /* Largest warn table a script may ask for. */
 #define WARN_MAX_SLOTS (1u << 24)
 
-/* Lua stack slots the builder needs per level of nesting. */
-#define BUILD_STACK_PER_LEVEL 6
+/* Lua stack slots the builder needs besides one per level of nesting:
+ * the stanza itself, its name, attr and xmlns, and one per attribute read
+ * (at most the number of entries of so_omemo_attrs_read()). */
+#define BUILD_STACK_FIXED 4
 
-/* Upvalues of classify(): keys pushed without allocating or hashing. */
+/* Upvalues of the policy methods: the keys classify() looks up, pushed
+ * without allocating or hashing. UV_FIRST_READ + i holds the attribute name
+ * of entry i of so_omemo_attrs_read(). */
 enum {
-    UV_NAME = 1, /* "name" */
-    UV_ATTR,     /* "attr" */
-    UV_XMLNS,    /* "xmlns" */
-    UV_COUNT = UV_XMLNS
+    UV_NAME = 1,   /* "name" */
+    UV_ATTR,       /* "attr" */
+    UV_XMLNS,      /* "xmlns" */
+    UV_READS,      /* struct attr_reads */
+    UV_FIRST_READ, /* the first attribute name */
+};
+
+/* so_omemo_attrs_read() with the length of each element name, made once
+ * when the library is opened (a userdata held as upvalue UV_READS). */
+struct attr_read_key {
+    const char *element;
+    size_t element_len;
+    const char *attr;
+};
+
+struct attr_reads {
+    int n;
+    struct attr_read_key keys[];
 };
 
 struct policy_box {
@@ -70,9 +88,17 @@ struct warn_box {
 struct builder {
     lua_State *L;
     struct so_arena *arena;
+    const struct attr_reads *reads; /* borrowed from upvalue UV_READS */
 };
 
 /* -- Building the view -------------------------------------------------- */
+
+/*
+ * Every builder function is handed the index T of a stanza table at the
+ * top of the Lua stack, pushes what it reads above T and leaves the stack
+ * as it found it: no slot index is ever looked up with lua_gettop(), and
+ * classify() checks the stack space once for the deepest view.
+ */
 
 /* Pushes T[key] where KEY is upvalue UV. Never raises. */
 static int raw_field(lua_State *L, int t, int uv)
@@ -81,24 +107,28 @@ static int raw_field(lua_State *L, int t, int uv)
     return lua_rawget(L, t);
 }
 
-/* Adds to NODE the attributes the classifier reads of an element with
- * its name (so_omemo_attrs_read()), taken from the table at ATTR. Other
- * attributes are never looked at. */
+/* Adds to NODE, whose name is NAME_LEN bytes long, the attributes the
+ * classifier reads of an element with its name (so_omemo_attrs_read()),
+ * taken from the table at ATTR. Other attributes are never looked at.
+ * Leaves one value per attribute read on the stack for the caller to pop:
+ * the values stay referenced by the stanza. */
 static enum so_err build_attrs(struct builder *b, int attr,
-                               struct so_node *node)
+                               struct so_node *node, size_t name_len)
 {
     lua_State *L = b->L;
-    const struct so_attr_read *a;
+    const struct attr_reads *r = b->reads;
     enum so_err err = SO_OK;
+    int i;
 
-    for (a = so_omemo_attrs_read(); a->element != NULL && err == SO_OK; a++) {
-        if (a->element[0] != node->name[0] || strcmp(a->element, node->name))
+    for (i = 0; i < r->n && err == SO_OK; i++) {
+        const struct attr_read_key *k = &r->keys[i];
+
+        if (k->element_len != name_len || k->element[0] != node->name[0] ||
+            memcmp(k->element, node->name, name_len) != 0)
             continue;
-        lua_pushstring(L, a->attr);
-        if (lua_rawget(L, attr) == LUA_TSTRING)
+        if (raw_field(L, attr, UV_FIRST_READ + i) == LUA_TSTRING)
             err =
-                so_view_attr_add(b->arena, node, a->attr, lua_tostring(L, -1));
-        lua_pop(L, 1); /* the value stays referenced by the stanza */
+                so_view_attr_add(b->arena, node, k->attr, lua_tostring(L, -1));
     }
     return err;
 }
@@ -118,12 +148,12 @@ static enum so_err join_text(struct builder *b, int t, lua_Integer n,
     node->text = buf;
     for (i = 1; i <= n; i++) {
         if (lua_rawgeti(L, t, i) == LUA_TSTRING) {
-            const char *s = lua_tolstring(L, -1, &len);
+            const char *s = lua_tolstring(L, t + 1, &len);
 
             memcpy(buf, s, len);
             buf += len;
         }
-        lua_pop(L, 1);
+        lua_settop(L, t);
     }
     *buf = '\0';
     return SO_OK;
@@ -147,17 +177,17 @@ static enum so_err build_content(struct builder *b, int t, struct so_node *node)
 
         switch (lua_rawgeti(L, t, i)) {
         case LUA_TSTRING:
-            node->text = lua_tolstring(L, -1, &len);
+            node->text = lua_tolstring(L, t + 1, &len);
             total += len;
             pieces++;
             break;
         case LUA_TTABLE:
-            err = build_node(b, lua_gettop(L), node, node->ns, &child);
+            err = build_node(b, t + 1, node, node->ns, &child);
             break;
         default:
             break;
         }
-        lua_pop(L, 1);
+        lua_settop(L, t);
     }
     node->text_len = total;
     if (err == SO_OK && pieces > 1)
@@ -172,32 +202,37 @@ static enum so_err build_node(struct builder *b, int t, struct so_node *parent,
     lua_State *L = b->L;
     struct so_node *node;
     enum so_err err = SO_OK;
-    int name;
+    size_t name_len;
 
-    if (!lua_checkstack(L, BUILD_STACK_PER_LEVEL))
-        return SO_ENOMEM;
     node = so_view_node_new(b->arena, parent, &err);
     if (node == NULL)
         return err;
-    name = lua_gettop(L) + 1;
+    *out = node;
+    /* The name and the attribute values stay referenced by the stanza. */
     if (raw_field(L, t, UV_NAME) != LUA_TSTRING) {
-        lua_pop(L, 1);
+        lua_settop(L, t);
         return SO_EINVAL;
     }
-    /* The name and the attribute values stay referenced by the stanza. */
-    node->name = lua_tostring(L, name);
+    node->name = lua_tolstring(L, t + 1, &name_len);
     node->ns = parent_ns;
     if (raw_field(L, t, UV_ATTR) == LUA_TTABLE) {
-        if (raw_field(L, name + 1, UV_XMLNS) == LUA_TSTRING)
-            node->ns = lua_tostring(L, -1);
-        lua_pop(L, 1);
-        err = build_attrs(b, name + 1, node);
+        if (raw_field(L, t + 2, UV_XMLNS) == LUA_TSTRING)
+            node->ns = lua_tostring(L, t + 3);
+        err = build_attrs(b, t + 2, node, name_len);
     }
-    lua_settop(L, name - 1);
+    lua_settop(L, t);
     if (err == SO_OK)
         err = build_content(b, t, node);
-    *out = node;
     return err;
+}
+
+/* Builds the view of the stanza at T, the top of the stack, into *ROOT. */
+static enum so_err build_view(struct builder *b, int t, struct so_node **root)
+{
+    if (!lua_checkstack(b->L,
+                        SO_VIEW_MAX_DEPTH + BUILD_STACK_FIXED + b->reads->n))
+        return SO_ENOMEM;
+    return build_node(b, t, NULL, "jabber:client", root);
 }
 
 /* -- Finding the judged message's table ---------------------------------- */
@@ -434,7 +469,8 @@ static int l_policy_classify(lua_State *L)
     so_arena_init(&arena);
     b.L = L;
     b.arena = &arena;
-    err = build_node(&b, 2, NULL, "jabber:client", &root);
+    b.reads = lua_touserdata(L, lua_upvalueindex(UV_READS));
+    err = build_view(&b, 2, &root);
     if (err == SO_OK) {
         so_omemo_classify(policy, root, &verdict);
         node_path_of(verdict.judged, &judged);
@@ -578,6 +614,34 @@ static const luaL_Reg functions[] = {
     {NULL, NULL},
 };
 
+/* Pushes the upvalues of the policy methods (UV_NAME ...) and returns
+ * their number. */
+static int push_classify_keys(lua_State *L)
+{
+    const struct so_attr_read *a, *first = so_omemo_attrs_read();
+    struct attr_reads *reads;
+    int n = 0, i;
+
+    for (a = first; a->element != NULL; a++)
+        n++;
+    if (n > 255 - UV_FIRST_READ)
+        luaL_error(L, "smartoffice: too many attributes for upvalues");
+    luaL_checkstack(L, UV_FIRST_READ + n, "smartoffice: upvalues");
+    lua_pushliteral(L, "name");
+    lua_pushliteral(L, "attr");
+    lua_pushliteral(L, "xmlns");
+    reads = lua_newuserdatauv(
+        L, sizeof(*reads) + (size_t)n * sizeof(reads->keys[0]), 0);
+    reads->n = n;
+    for (i = 0; i < n; i++) {
+        reads->keys[i].element = first[i].element;
+        reads->keys[i].element_len = strlen(first[i].element);
+        reads->keys[i].attr = first[i].attr;
+        lua_pushstring(L, first[i].attr);
+    }
+    return UV_FIRST_READ - 1 + n;
+}
+
 /* Creates metatable NAME with METHODS (sharing NUP upvalues on the stack)
  * as __index and GC as __gc; pops the upvalues. */
 static void new_class(lua_State *L, const char *name, const luaL_Reg *methods,
@@ -600,10 +664,9 @@ int luaopen_smartoffice(lua_State *L);
 
 int luaopen_smartoffice(lua_State *L)
 {
-    lua_pushliteral(L, "name");
-    lua_pushliteral(L, "attr");
-    lua_pushliteral(L, "xmlns");
-    new_class(L, POLICY_MT, policy_methods, l_policy_gc, UV_COUNT);
+    int nup = push_classify_keys(L);
+
+    new_class(L, POLICY_MT, policy_methods, l_policy_gc, nup);
     new_class(L, WARN_MT, warn_methods, l_warn_gc, 0);
     luaL_newlib(L, functions);
     lua_store_register(L);
