@@ -388,7 +388,12 @@ local function on_zones_changed()
 	end
 	local host = prosody.hosts[module.host];
 	for _, session in pairs(host and host.s2sout or {}) do
-		closing[#closing + 1] = session;
+		-- One still resolving or connecting has no stream to close yet;
+		-- the certificate and authentication checks judge it once it has
+		-- one, before the stanzas queued for it are sent.
+		if session.close then
+			closing[#closing + 1] = session;
+		end
 	end
 	-- closing changes the tables walked above, so in a second pass
 	for _, session in ipairs(closing) do

@@ -103,8 +103,15 @@ local function tick()
 	if changed then
 		module:log("info", "federation zones changed: %d zones from %s",
 			status.zones, status.source);
-		prosody.events.fire_event("smartoffice-zones-changed",
+		-- A listener's error must not stop this timer: the zones would
+		-- no longer follow the database.
+		local ok, err = pcall(prosody.events.fire_event,
+			"smartoffice-zones-changed",
 			{ store = store; zones = status.zones; source = status.source });
+		if not ok then
+			module:log("error", "a smartoffice-zones-changed listener "
+				.. "failed, polling goes on: %s", err);
+		end
 	end
 	log_changes(status);
 	return poll_interval;
