@@ -10,6 +10,7 @@ local st = require "util.stanza";
 local jid = require "util.jid";
 local configmanager = require "core.configmanager";
 local usermanager = require "core.usermanager";
+local modulemanager = require "core.modulemanager";
 
 local jid_bare, jid_host = jid.bare, jid.host;
 
@@ -247,6 +248,28 @@ local function count_decision(action, class)
 	counter:add(1);
 end
 
+-- Audit -------------------------------------------------------------------
+
+-- Each refusal is one audit record (docs/modules/audit.md) when the server
+-- runs mod_smartoffice_store (mod_residency loads it); without the store
+-- the policy is enforced all the same and nothing is audited. The store is
+-- looked up at each refusal, so the order in which modules load does not
+-- matter. The record names the class and the bare JIDs, never content.
+local function audit_refusal(class, sender, recipient)
+	local mod = modulemanager.get_module(module.host, "smartoffice_store")
+		or modulemanager.get_module("*", "smartoffice_store");
+	local store = mod and mod.get_store and mod.get_store();
+	if not store then
+		return;
+	end
+	local ok, why = store:audit(module.host, "omemo_policy", "refuse", class,
+		sender or "", recipient or "");
+	if not ok then
+		module:log("warn", "audit record of the refusal from %s not queued: %s",
+			loggable(sender), why);
+	end
+end
+
 -- Applying a verdict ------------------------------------------------------
 
 -- A fresh error for a refused message: never a copy of the original, so
@@ -444,6 +467,7 @@ local function enforce(event, parties)
 		module:log("info", "refused %s message from %s to %s: %s (%s)",
 			type_word(stanza.attr.type), loggable(sender),
 			loggable(recipient), class, reason);
+		audit_refusal(class, sender, recipient);
 		if stanza.attr.type ~= "error" then
 			local no_device = false;
 			if class == "plaintext" then
