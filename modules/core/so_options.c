@@ -1,8 +1,10 @@
 /*
- * so_options.c - the option table of the OMEMO policy and its parser.
+ * so_options.c - the option tables of the Smart Office modules, the OMEMO
+ * policy's parser and the checks of the other modules' values.
  *
- * so_policy_new() applies every default through so_policy_set(), so the
- * defaults written in the table are the only defaults there are.
+ * so_policy_new() applies every default through so_policy_set(), and the
+ * Prosody modules read every other default from these tables, so the
+ * defaults written here are the only defaults there are.
  */
 #include "so_options.h"
 
@@ -19,7 +21,7 @@
 #define FALLBACK_UR                                                            \
     "اینڈ ٹو اینڈ خفیہ پیغام (OMEMO)۔ اسے OMEMO والی ایپ میں کھولیں۔"
 
-static const struct so_option options[] = {
+static const struct so_option omemo_options[] = {
     {"chat", SO_OPT_ENUM, "required", "required|warn|off",
      "policy for chat and normal messages and MUC private messages"},
     {"groupchat", SO_OPT_ENUM, "required", "required|warn|off",
@@ -46,21 +48,95 @@ static const struct so_option options[] = {
     {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
 };
 
+/* mod_residency. The retention options are named "retention_<class>";
+ * the module keeps one period per such class. */
+static const struct so_option residency_options[] = {
+    {"strict", SO_OPT_BOOL, "true", NULL,
+     "refuse to load (and switch s2s off on the host) while the self-check "
+     "finds a leak"},
+    {"retention_archive", SO_OPT_PERIOD, "1y", NULL,
+     "longest allowed archive_expires_after of mod_mam"},
+    {"retention_muc_archive", SO_OPT_PERIOD, "1y", NULL,
+     "longest allowed muc_log_expires_after of mod_muc_mam"},
+    {"retention_offline", SO_OPT_PERIOD, "30d", NULL,
+     "offline messages older than this are deleted"},
+    {"retention_uploads", SO_OPT_PERIOD, "30d", NULL,
+     "longest allowed expiry of uploaded files"},
+    {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
+};
+
+/* mod_smartoffice_store. */
+static const struct so_option store_options[] = {
+    {"db", SO_OPT_STRING, NULL, NULL,
+     "libpq connection string of the Smart Office database; unset: no "
+     "zones, so every remote domain is refused, and no audit trail"},
+    {"audit_spill", SO_OPT_PATH, "smartoffice-audit.spill", NULL,
+     "file where audit records wait while PostgreSQL is away"},
+    {"zones_cache", SO_OPT_PATH, "smartoffice-zones.cache", NULL,
+     "file with the last zone snapshot, for restarts while PostgreSQL is "
+     "down"},
+    {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
+};
+
+static const struct so_option_set sets[] = {
+    {"omemo_policy", "omemo_policy_",
+     "each VirtualHost and MUC Component that loads mod_omemo_policy, or "
+     "the global section",
+     true, omemo_options},
+    {"residency", "residency_",
+     "each VirtualHost and Component that loads mod_residency, or the "
+     "global section",
+     false, residency_options},
+    {"smartoffice_store", "smartoffice_", "the global section", false,
+     store_options},
+    {NULL, NULL, NULL, false, NULL},
+};
+
+const struct so_option_set *so_option_sets(void)
+{
+    return sets;
+}
+
+const struct so_option_set *so_option_set_find(const char *module)
+{
+    const struct so_option_set *set;
+
+    if (module == NULL)
+        return NULL;
+    for (set = sets; set->module != NULL; set++)
+        if (strcmp(set->module, module) == 0)
+            return set;
+    return NULL;
+}
+
+const struct so_option *so_options_for(const char *module)
+{
+    const struct so_option_set *set = so_option_set_find(module);
+
+    return set != NULL ? set->options : NULL;
+}
+
 const struct so_option *so_options(void)
 {
-    return options;
+    return omemo_options;
+}
+
+const struct so_option *so_option_in(const struct so_option_set *set,
+                                     const char *name)
+{
+    const struct so_option *o;
+
+    if (set == NULL || name == NULL)
+        return NULL;
+    for (o = set->options; o->name != NULL; o++)
+        if (strcmp(o->name, name) == 0)
+            return o;
+    return NULL;
 }
 
 const struct so_option *so_option_find(const char *name)
 {
-    const struct so_option *o;
-
-    if (name == NULL)
-        return NULL;
-    for (o = options; o->name != NULL; o++)
-        if (strcmp(o->name, name) == 0)
-            return o;
-    return NULL;
+    return so_option_in(&sets[0], name);
 }
 
 const char *so_opt_type_str(enum so_opt_type type)
@@ -76,6 +152,34 @@ const char *so_opt_type_str(enum so_opt_type type)
         return "string";
     case SO_OPT_INT:
         return "int";
+    case SO_OPT_PERIOD:
+        return "period";
+    case SO_OPT_PATH:
+        return "path";
+    }
+    return "?";
+}
+
+const char *so_opt_type_doc(enum so_opt_type type)
+{
+    switch (type) {
+    case SO_OPT_BOOL:
+        return "true or false";
+    case SO_OPT_ENUM:
+        return "one of the words listed";
+    case SO_OPT_LIST:
+        return "words or JIDs, separated by commas or spaces (in Prosody's "
+               "config also a list of strings)";
+    case SO_OPT_STRING:
+        return "UTF-8 text";
+    case SO_OPT_INT:
+        return "a whole number, 0 or more";
+    case SO_OPT_PERIOD:
+        return "a number of seconds, or a count followed by d (days), w "
+               "(weeks), m (31 days) or y (years): 30d, 4w, 6m, 1y; more "
+               "than 0";
+    case SO_OPT_PATH:
+        return "a file; a relative path is under Prosody's data_path";
     }
     return "?";
 }
@@ -132,7 +236,7 @@ struct so_policy *so_policy_new(void)
 
     if (policy == NULL)
         return NULL;
-    for (o = options; o->name != NULL; o++) {
+    for (o = omemo_options; o->name != NULL; o++) {
         if (so_policy_set(policy, o->name, o->def, NULL, 0) != SO_OK) {
             so_policy_free(policy);
             return NULL;
@@ -504,6 +608,9 @@ enum so_err so_policy_set(struct so_policy *policy, const char *name,
         return set_string(policy, o, value, errbuf, errlen);
     case SO_OPT_INT:
         return set_int(policy, o, value, errbuf, errlen);
+    case SO_OPT_PERIOD:
+    case SO_OPT_PATH:
+        break; /* no option of the policy has these types */
     }
     return SO_EINVAL;
 }
@@ -523,5 +630,158 @@ enum so_err so_policy_add_host(struct so_policy *policy, const char *domain)
     for (i = 0; copy[i] != '\0'; i++)
         copy[i] = ascii_lower(copy[i]);
     policy->hosts.items[policy->hosts.n++] = copy;
+    return SO_OK;
+}
+
+/* -- Periods and the values of the other modules ------------------------ */
+
+static bool is_space(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+#define DAY 86400ULL
+
+enum so_err so_period_parse(const char *text, uint64_t *seconds)
+{
+    const char *p = text;
+    uint64_t n = 0, unit = 1;
+    bool digits = false;
+
+    if (text == NULL || seconds == NULL)
+        return SO_EINVAL;
+    while (is_space(*p))
+        p++;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (n > SO_PERIOD_MAX)
+            return SO_EINVAL;
+        n = n * 10 + (uint64_t)(*p - '0');
+        digits = true;
+    }
+    while (is_space(*p))
+        p++;
+    switch (ascii_lower(*p)) {
+    case 'd':
+        unit = DAY;
+        break;
+    case 'w':
+        unit = 7 * DAY;
+        break;
+    case 'm':
+        unit = 31 * DAY;
+        break;
+    case 'y':
+        unit = 31556952ULL; /* 365.2425 days */
+        break;
+    default:
+        unit = 0;
+        break;
+    }
+    if (unit != 0)
+        p++;
+    else
+        unit = 1;
+    while (is_space(*p))
+        p++;
+    if (!digits || *p != '\0' || n > SO_PERIOD_MAX / unit)
+        return SO_EINVAL;
+    *seconds = n * unit;
+    return SO_OK;
+}
+
+/* True when WORD is one of the '|'-separated CHOICES. */
+static bool is_choice(const char *choices, const char *word)
+{
+    size_t len = strlen(word);
+    const char *c = choices;
+
+    while (c != NULL && *c != '\0') {
+        const char *end = strchr(c, '|');
+        size_t n = end != NULL ? (size_t)(end - c) : strlen(c);
+
+        if (n == len && strncmp(c, word, n) == 0)
+            return true;
+        c = end != NULL ? end + 1 : NULL;
+    }
+    return false;
+}
+
+/* Largest INT: every such number is exact in a Lua float too. */
+#define INT_MAX_VALUE 9007199254740991ULL
+
+static bool parse_count(const char *value, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = value;
+
+    if (*p == '\0')
+        return false;
+    for (; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || v > INT_MAX_VALUE)
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    if (v > INT_MAX_VALUE)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Checks VALUE against O's type; on failure returns the reason. */
+static const char *check_value(const struct so_option *o, const char *value,
+                               struct so_option_value *out)
+{
+    switch (o->type) {
+    case SO_OPT_BOOL:
+        out->flag = strcmp(value, "true") == 0;
+        if (out->flag || strcmp(value, "false") == 0)
+            return NULL;
+        return "expected true or false";
+    case SO_OPT_ENUM:
+        return is_choice(o->choices, value) ? NULL : "expected one of";
+    case SO_OPT_LIST:
+    case SO_OPT_STRING:
+        return utf8_valid(value) ? NULL
+                                 : "text is not valid UTF-8 or holds "
+                                   "control characters";
+    case SO_OPT_PATH:
+        if (value[0] == '\0')
+            return "a path must not be empty";
+        return utf8_valid(value) ? NULL
+                                 : "path is not valid UTF-8 or holds "
+                                   "control characters";
+    case SO_OPT_INT:
+        return parse_count(value, &out->number)
+                   ? NULL
+                   : "expected a whole number from 0 to 2^53-1";
+    case SO_OPT_PERIOD:
+        if (so_period_parse(value, &out->number) != SO_OK)
+            return "not a period like 30d, 4w, 6m or 1y, or a number of "
+                   "seconds, up to 1000 years";
+        return out->number > 0 ? NULL : "must be longer than 0";
+    }
+    return "unknown type";
+}
+
+enum so_err so_option_parse(const struct so_option_set *set,
+                            const struct so_option *o, const char *value,
+                            struct so_option_value *out, char *errbuf,
+                            size_t errlen)
+{
+    struct so_option_value tmp = {false, 0};
+    const char *why;
+
+    if (set == NULL || o == NULL)
+        return SO_EINVAL;
+    why = value == NULL ? "missing value" : check_value(o, value, &tmp);
+    if (why != NULL) {
+        if (errbuf != NULL && errlen > 0)
+            snprintf(errbuf, errlen, "%s%s: %s%s%s", set->prefix, o->name, why,
+                     o->type == SO_OPT_ENUM ? " " : "",
+                     o->type == SO_OPT_ENUM ? o->choices : "");
+        return SO_EINVAL;
+    }
+    if (out != NULL)
+        *out = tmp;
     return SO_OK;
 }

@@ -1,17 +1,20 @@
 /*
- * so_options.h - every option of the OMEMO policy, defined once.
+ * so_options.h - every option of every Smart Office module, defined once.
  *
- * The table below is the single source of the option names, types,
- * defaults and one-line docs. Prosody reads each one as
- * "omemo_policy_<name>" from its config, the CLI reads "<name> = value"
- * lines from a policy file, and docs/modules/omemo_policy.md is generated
- * from it (a test checks the page is current).
+ * One table per Prosody module is the single source of the option names,
+ * types, defaults and one-line docs. Prosody reads each option as the
+ * table's prefix followed by the option's name ("omemo_policy_" "chat",
+ * "residency_" "strict", "smartoffice_" "db"); the CLI reads the OMEMO
+ * policy's options as "<name> = value" lines of a policy file; and the
+ * option table of docs/modules/<module>.md is generated from it (a test
+ * checks each page is current).
  */
 #ifndef SO_OPTIONS_H
 #define SO_OPTIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "so_view.h"
 
@@ -21,22 +24,80 @@ enum so_opt_type {
     SO_OPT_LIST,   /* zero or more words or JIDs */
     SO_OPT_STRING, /* UTF-8 text */
     SO_OPT_INT,    /* non-negative integer */
+    SO_OPT_PERIOD, /* seconds, or a count of d, w, m (31 days) or y */
+    SO_OPT_PATH,   /* a file; a relative one is under Prosody's data_path */
 };
 
 struct so_option {
     const char *name; /* e.g. "chat" */
     enum so_opt_type type;
-    const char *def;     /* default, as it would be written in a file */
+    const char *def;     /* default as written in a file; NULL: none */
     const char *choices; /* ENUM and LIST of words: "a|b|c"; else NULL */
     const char *doc;     /* one line */
 };
 
-/* The option table, terminated by an entry whose name is NULL. Static. */
+/* The options of one Prosody module. */
+struct so_option_set {
+    const char *module;  /* "residency": mod_residency */
+    const char *prefix;  /* Prosody's name of an option is prefix + name */
+    const char *section; /* where the config sets them, one line of text */
+    bool policy_file;    /* the names are also those of a CLI policy file */
+    const struct so_option *options; /* terminated by a NULL name */
+};
+
+/* Every module's options, terminated by an entry whose module is NULL.
+ * Static. */
+const struct so_option_set *so_option_sets(void);
+/* The options of MODULE ("omemo_policy", "residency",
+ * "smartoffice_store"), or NULL for another name. Static. */
+const struct so_option_set *so_option_set_find(const char *module);
+/* The option table of MODULE, terminated by an entry whose name is NULL,
+ * or NULL for an unknown module. Static. */
+const struct so_option *so_options_for(const char *module);
+/* The option table of the OMEMO policy: so_options_for("omemo_policy"). */
 const struct so_option *so_options(void);
-/* The definition of option NAME, or NULL. Static. */
+/* The definition of option NAME of SET, or NULL. Static. */
+const struct so_option *so_option_in(const struct so_option_set *set,
+                                     const char *name);
+/* The definition of the OMEMO policy's option NAME, or NULL. Static. */
 const struct so_option *so_option_find(const char *name);
 /* "bool", "enum", ... Static. */
 const char *so_opt_type_str(enum so_opt_type type);
+/* One line on how a value of TYPE is written. Static. */
+const char *so_opt_type_doc(enum so_opt_type type);
+
+/* The value of an option as so_option_parse() read it. */
+struct so_option_value {
+    bool flag;       /* BOOL */
+    uint64_t number; /* INT; PERIOD in seconds */
+};
+
+/*
+ * Checks VALUE, the textual form of option O of SET, against O's type and
+ * writes what it means to OUT (BOOL, INT, PERIOD; the text of the others
+ * is their value). A PERIOD must be longer than 0; STRING and PATH must be
+ * UTF-8 without control characters, a PATH not empty. Returns SO_OK, or
+ * SO_EINVAL with ERRBUF (when not NULL) holding one line that starts with
+ * the Prosody option's name. The line never quotes VALUE, which may hold a
+ * password.
+ */
+enum so_err so_option_parse(const struct so_option_set *set,
+                            const struct so_option *o, const char *value,
+                            struct so_option_value *out, char *errbuf,
+                            size_t errlen);
+
+/* The longest period so_period_parse() accepts: 1000 years. */
+#define SO_PERIOD_MAX 31556952000ULL
+
+/*
+ * Parses a period as Prosody writes its own expiry options: a count of
+ * seconds ("86400"), or a count followed by d (day), w (week), m (31
+ * days) or y (365.2425 days): "30d", "4w", "6m", "1y". Case, and white
+ * space around the count and unit, are ignored. Writes the seconds to
+ * *SECONDS. Returns SO_EINVAL for anything else or a period longer than
+ * SO_PERIOD_MAX.
+ */
+enum so_err so_period_parse(const char *text, uint64_t *seconds);
 
 enum so_mode {
     SO_MODE_OFF = 0,

@@ -15,8 +15,20 @@
  *   smartoffice.refusal_text(code)   -> en, ur
  *   smartoffice.warn_text()          -> en, ur
  *   smartoffice.no_device_text()     -> en, ur
- *   smartoffice.options()            -> { {name=, type=, default=,
- *                                          choices=, doc=}, ... }
+ *   smartoffice.options([module])    -> { {name=, prosody=, type=,
+ *                                          default=, choices=, doc=},
+ *                                          ... }, prefix
+ *       the options of "omemo_policy" (the default), "residency" or
+ *       "smartoffice_store"; prosody is the option's name in the config
+ *   smartoffice.option(module, name) -> the same table for one option, or
+ *                                       nil
+ *   smartoffice.option_value(module, name, value)
+ *                                    -> value | nil, message
+ *       VALUE (string, integer or boolean, as read from the config)
+ *       checked against the option's type: a bool gives a boolean, an int
+ *       or a period a number of seconds, any other the string
+ *   smartoffice.period(value)        -> seconds | nil, message
+ *       "30d", "4w", "6m" (31 days), "1y" or a number of seconds
  *   smartoffice.warn_table(slots)    -> table
  *   table:due(from, to, now, interval) -> boolean
  *
@@ -573,21 +585,156 @@ static void set_string_field(lua_State *L, const char *key, const char *value)
     lua_setfield(L, -2, key);
 }
 
+/* The option set named by argument ARG (default "omemo_policy"); raises
+ * for an unknown name, which is a programming error. */
+static const struct so_option_set *check_set(lua_State *L, int arg)
+{
+    const char *module = luaL_optstring(L, arg, "omemo_policy");
+    const struct so_option_set *set = so_option_set_find(module);
+
+    if (set == NULL)
+        luaL_argerror(L, arg, lua_pushfstring(L, "no module '%s'", module));
+    return set;
+}
+
+static void push_option(lua_State *L, const struct so_option_set *set,
+                        const struct so_option *opt)
+{
+    lua_createtable(L, 0, 6);
+    set_string_field(L, "name", opt->name);
+    lua_pushfstring(L, "%s%s", set->prefix, opt->name);
+    lua_setfield(L, -2, "prosody");
+    set_string_field(L, "type", so_opt_type_str(opt->type));
+    set_string_field(L, "default", opt->def);
+    set_string_field(L, "choices", opt->choices);
+    set_string_field(L, "doc", opt->doc);
+}
+
 static int l_options(lua_State *L)
 {
+    const struct so_option_set *set = check_set(L, 1);
     const struct so_option *opt;
     lua_Integer i = 0;
 
     lua_newtable(L);
-    for (opt = so_options(); opt->name != NULL; opt++) {
-        lua_createtable(L, 0, 5);
-        set_string_field(L, "name", opt->name);
-        set_string_field(L, "type", so_opt_type_str(opt->type));
-        set_string_field(L, "default", opt->def);
-        set_string_field(L, "choices", opt->choices);
-        set_string_field(L, "doc", opt->doc);
+    for (opt = set->options; opt->name != NULL; opt++) {
+        push_option(L, set, opt);
         lua_rawseti(L, -2, ++i);
     }
+    lua_pushstring(L, set->prefix);
+    return 2;
+}
+
+static int l_option(lua_State *L)
+{
+    const struct so_option_set *set = check_set(L, 1);
+    const struct so_option *opt = so_option_in(set, luaL_checkstring(L, 2));
+
+    if (opt == NULL)
+        return 0;
+    push_option(L, set, opt);
+    return 1;
+}
+
+/* Pushes the textual form of the config value at ARG, or nil and a
+ * message; a number must be a whole non-negative one. */
+static bool push_value_text(lua_State *L, int arg, const char **why)
+{
+    lua_Integer n;
+
+    switch (lua_type(L, arg)) {
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, arg, &len);
+
+        if (strlen(s) != len) {
+            *why = "text holds a NUL byte";
+            return false;
+        }
+        lua_pushvalue(L, arg);
+        return true;
+    }
+    case LUA_TBOOLEAN:
+        lua_pushstring(L, lua_toboolean(L, arg) ? "true" : "false");
+        return true;
+    case LUA_TNUMBER:
+        if (!lua_isinteger(L, arg)) {
+            lua_Number f = lua_tonumber(L, arg);
+
+            if (f != f || f < 0 || f > 9007199254740991.0 ||
+                f != (lua_Number)(lua_Integer)f) {
+                *why = "expected a whole number that is not negative";
+                return false;
+            }
+            n = (lua_Integer)f;
+        } else {
+            n = lua_tointeger(L, arg);
+        }
+        if (n < 0) {
+            *why = "expected a whole number that is not negative";
+            return false;
+        }
+        lua_pushfstring(L, "%I", n);
+        return true;
+    default:
+        *why = "expected a string, a number or a boolean";
+        return false;
+    }
+}
+
+static int l_option_value(lua_State *L)
+{
+    const struct so_option_set *set = check_set(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    const struct so_option *opt = so_option_in(set, name);
+    struct so_option_value v;
+    const char *why = NULL;
+    char errbuf[256];
+
+    luaL_argcheck(L, opt != NULL, 2, "no such option");
+    luaL_checkany(L, 3);
+    if (!push_value_text(L, 3, &why)) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s%s: %s", set->prefix, opt->name, why);
+        return 2;
+    }
+    if (so_option_parse(set, opt, lua_tostring(L, -1), &v, errbuf,
+                        sizeof(errbuf)) != SO_OK) {
+        luaL_pushfail(L);
+        lua_pushstring(L, errbuf);
+        return 2;
+    }
+    switch (opt->type) {
+    case SO_OPT_BOOL:
+        lua_pushboolean(L, v.flag);
+        break;
+    case SO_OPT_INT:
+    case SO_OPT_PERIOD:
+        lua_pushinteger(L, (lua_Integer)v.number);
+        break;
+    default:
+        break; /* the text pushed above is the value */
+    }
+    return 1;
+}
+
+static int l_period(lua_State *L)
+{
+    const char *why = NULL;
+    uint64_t seconds;
+
+    luaL_checkany(L, 1);
+    if (lua_type(L, 1) == LUA_TBOOLEAN || !push_value_text(L, 1, &why)) {
+        luaL_pushfail(L);
+        lua_pushstring(L, why != NULL ? why : "not a number or a string");
+        return 2;
+    }
+    if (so_period_parse(lua_tostring(L, -1), &seconds) != SO_OK) {
+        luaL_pushfail(L);
+        lua_pushliteral(L, "not a period like 30d, 4w, 6m or 1y");
+        return 2;
+    }
+    lua_pushinteger(L, (lua_Integer)seconds);
     return 1;
 }
 
@@ -611,6 +758,9 @@ static const luaL_Reg functions[] = {
     {"warn_text", l_warn_text},
     {"no_device_text", l_no_device_text},
     {"options", l_options},
+    {"option", l_option},
+    {"option_value", l_option_value},
+    {"period", l_period},
     {NULL, NULL},
 };
 

@@ -100,7 +100,7 @@ local function load_policy(defaults_only)
 		return nil, err;
 	end
 	for _, opt in ipairs(defaults_only and {} or so.options()) do
-		local key = "omemo_policy_" .. opt.name;
+		local key = opt.prosody;
 		local value = module:get_option(key);
 		if value ~= nil then
 			local text, why = option_text(opt, value);
@@ -167,12 +167,11 @@ end
 -- Prosody ignores an option nobody reads, so a misspelled
 -- "omemo_policy_*" would leave the default in force unseen: each one in
 -- this host's section or the global one is logged as an error.
-local option_prefix = "omemo_policy_";
-
 local function check_option_names()
 	local known = {};
-	for _, opt in ipairs(so.options()) do
-		known[#known + 1] = option_prefix .. opt.name;
+	local options, option_prefix = so.options("omemo_policy");
+	for _, opt in ipairs(options) do
+		known[#known + 1] = opt.prosody;
 	end
 	local config, seen = configmanager.getconfig(), {};
 	for _, section in ipairs({ module.host, "*" }) do

@@ -34,51 +34,35 @@ local store = store_mod.get_store();
 
 -- Options ---------------------------------------------------------------
 
-local strict = module:get_option_boolean("residency_strict", true);
+-- Names, types and defaults come from the core's table (so_options.c;
+-- `smartoffice options --module residency`); the core checks each value.
+-- A value it refuses stops the module from loading, naming the option.
+local options = {};
+for _, opt in ipairs(so.options("residency")) do
+	local value = module:get_option(opt.prosody);
+	if value == nil then
+		value = opt.default;
+	end
+	local checked, why = so.option_value("residency", opt.name, value);
+	if checked == nil then
+		error(why, 0);
+	end
+	options[opt.name] = checked;
+end
+
+local strict = options.strict;
 
 local day = 86400;
 
--- The units of Prosody's own *_expires_after options (mod_mam,
--- mod_muc_mam): no unit means seconds, m is 31 days.
-local period_units = {
-	[""] = 1; d = day; w = 7 * day; m = 31 * day; y = 365.2425 * day;
-};
-
--- Seconds of a period given as a number of seconds or as "30d", "4w",
--- "6m", "1y"; nil, message otherwise. "never" is not a period.
-local function parse_period(value)
-	if type(value) == "number" then
-		if value >= 0 then
-			return value;
-		end
-		return nil, "negative";
-	elseif type(value) ~= "string" then
-		return nil, "not a number or a string";
-	end
-	local n, unit = value:lower():match("^%s*(%d+)%s*([dwmy]?)%s*$");
-	if not n then
-		return nil, "not a period like 30d, 4w, 6m or 1y";
-	end
-	return tonumber(n) * period_units[unit];
-end
-
--- Retention per data class. The module expires offline messages itself;
--- for the other classes it checks the host's own setting (self-check).
-local retention_defaults = {
-	archive = "1y";
-	muc_archive = "1y";
-	offline = "30d";
-	uploads = "30d";
-};
-
+-- Retention per data class, in seconds: one residency_retention_<class>
+-- option each. The module expires offline messages itself; for the other
+-- classes it checks the host's own setting (self-check).
 local retention = {};
-for class, default in pairs(retention_defaults) do
-	local key = "residency_retention_" .. class;
-	local seconds, why = parse_period(module:get_option(key, default));
-	if not seconds or seconds == 0 then
-		error(key .. ": " .. (why or "must be longer than 0"));
+for name, seconds in pairs(options) do
+	local class = name:match("^retention_(.+)$");
+	if class then
+		retention[class] = seconds;
 	end
-	retention[class] = seconds;
 end
 
 -- Texts ------------------------------------------------------------------
@@ -600,7 +584,7 @@ local function retention_finding(found, option, default, class)
 			tostring(value));
 		return;
 	end
-	local seconds = parse_period(value);
+	local seconds = so.period(value);
 	if not seconds then
 		found[#found + 1] = ("%s = %q cannot be read"):format(option,
 			tostring(value));

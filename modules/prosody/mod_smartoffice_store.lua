@@ -23,14 +23,40 @@ if not package.cpath:find(so_path, 1, true) then
 end
 local so = require "smartoffice";
 
-local data_path = prosody.paths.data;
+local resolve_relative_path = require "util.paths".resolve_relative_path;
+
+-- Names, types and defaults come from the core's table (so_options.c;
+-- `smartoffice options --module smartoffice_store`); the core checks each
+-- value. A relative path is under Prosody's data_path.
+local function read_options()
+	local values = {};
+	for _, opt in ipairs(so.options("smartoffice_store")) do
+		local value = module:get_option(opt.prosody);
+		if value == nil then
+			value = opt.default;
+		end
+		if value ~= nil then
+			local checked, why = so.option_value("smartoffice_store",
+				opt.name, value);
+			if checked == nil then
+				-- the message names the option, never its value
+				error(why, 0);
+			end
+			if opt.type == "path" then
+				checked = resolve_relative_path(prosody.paths.data, checked);
+			end
+			values[opt.name] = checked;
+		end
+	end
+	return values;
+end
+
+local options = read_options();
 
 -- libpq connection string; may hold a password, so it is never logged.
-local conninfo = module:get_option_string("smartoffice_db");
-local spill_path = module:get_option_string("smartoffice_audit_spill",
-	data_path .. "/smartoffice-audit.spill");
-local cache_path = module:get_option_string("smartoffice_zones_cache",
-	data_path .. "/smartoffice-zones.cache");
+local conninfo = options.db;
+local spill_path = options.audit_spill;
+local cache_path = options.zones_cache;
 
 local poll_interval = 0.25;
 local drop_log_interval = 60;

@@ -189,6 +189,184 @@ START_TEST(test_table)
 }
 END_TEST
 
+/* Periods as Prosody writes its expiry options. */
+static const struct {
+    const char *text;
+    enum so_err err;
+    uint64_t seconds;
+} period_cases[] = {
+    {"0", SO_OK, 0},
+    {"86400", SO_OK, 86400},
+    {"30d", SO_OK, 30 * 86400ULL},
+    {"4w", SO_OK, 28 * 86400ULL},
+    {"6m", SO_OK, 6 * 31 * 86400ULL},
+    {"1y", SO_OK, 31556952ULL},
+    {"1Y", SO_OK, 31556952ULL},
+    {" 12 d ", SO_OK, 12 * 86400ULL},
+    {"\t7w\n", SO_OK, 49 * 86400ULL},
+    {"1000y", SO_OK, SO_PERIOD_MAX},
+    {"31556952000", SO_OK, SO_PERIOD_MAX},
+    {"31556952001", SO_EINVAL, 0},
+    {"1001y", SO_EINVAL, 0},
+    {"99999999999999999999999d", SO_EINVAL, 0},
+    {"", SO_EINVAL, 0},
+    {"d", SO_EINVAL, 0},
+    {"never", SO_EINVAL, 0},
+    {"-1", SO_EINVAL, 0},
+    {"1.5d", SO_EINVAL, 0},
+    {"1h", SO_EINVAL, 0},
+    {"1dd", SO_EINVAL, 0},
+    {"1 d 2", SO_EINVAL, 0},
+    {"30days", SO_EINVAL, 0},
+};
+
+START_TEST(test_period)
+{
+    uint64_t got = 12345;
+    enum so_err err = so_period_parse(period_cases[_i].text, &got);
+
+    ck_assert_msg(err == period_cases[_i].err, "'%s': expected %s, got %s",
+                  period_cases[_i].text, so_err_str(period_cases[_i].err),
+                  so_err_str(err));
+    if (err == SO_OK)
+        ck_assert_msg(got == period_cases[_i].seconds,
+                      "'%s': expected %llu seconds, got %llu",
+                      period_cases[_i].text,
+                      (unsigned long long)period_cases[_i].seconds,
+                      (unsigned long long)got);
+}
+END_TEST
+
+/* Values of the other modules' options, checked by so_option_parse(). */
+static const struct {
+    const char *module, *name, *value;
+    enum so_err err;
+    uint64_t number; /* BOOL: 1 for true */
+    const char *msg; /* expected error line; NULL when accepted */
+} parse_cases[] = {
+    {"residency", "strict", "true", SO_OK, 1, NULL},
+    {"residency", "strict", "false", SO_OK, 0, NULL},
+    {"residency", "strict", "yes", SO_EINVAL, 0,
+     "residency_strict: expected true or false"},
+    {"residency", "retention_offline", "30d", SO_OK, 2592000, NULL},
+    {"residency", "retention_archive", "86400", SO_OK, 86400, NULL},
+    {"residency", "retention_offline", "0", SO_EINVAL, 0,
+     "residency_retention_offline: must be longer than 0"},
+    {"residency", "retention_uploads", "0d", SO_EINVAL, 0,
+     "residency_retention_uploads: must be longer than 0"},
+    {"residency", "retention_muc_archive", "soon", SO_EINVAL, 0,
+     "residency_retention_muc_archive: not a period like 30d, 4w, 6m or 1y, "
+     "or a number of seconds, up to 1000 years"},
+    {"smartoffice_store", "db", "host=db dbname=so", SO_OK, 0, NULL},
+    {"smartoffice_store", "db", "", SO_OK, 0, NULL},
+    {"smartoffice_store", "db", "password=se\x01cret", SO_EINVAL, 0,
+     "smartoffice_db: text is not valid UTF-8 or holds control characters"},
+    {"smartoffice_store", "audit_spill", "/var/lib/so.spill", SO_OK, 0, NULL},
+    {"smartoffice_store", "zones_cache", "", SO_EINVAL, 0,
+     "smartoffice_zones_cache: a path must not be empty"},
+    {"omemo_policy", "chat", "warn", SO_OK, 0, NULL},
+    {"omemo_policy", "chat", "sometimes", SO_EINVAL, 0,
+     "omemo_policy_chat: expected one of required|warn|off"},
+    {"omemo_policy", "warn_interval", "3600", SO_OK, 3600, NULL},
+    {"omemo_policy", "warn_interval", "1h", SO_EINVAL, 0,
+     "omemo_policy_warn_interval: expected a whole number"},
+};
+
+START_TEST(test_parse)
+{
+    const struct so_option_set *set =
+        so_option_set_find(parse_cases[_i].module);
+    const struct so_option *o = so_option_in(set, parse_cases[_i].name);
+    struct so_option_value v = {false, 0};
+    char err[256] = "";
+    enum so_err got;
+
+    ck_assert_ptr_nonnull(o);
+    got = so_option_parse(set, o, parse_cases[_i].value, &v, err, sizeof(err));
+    ck_assert_msg(
+        got == parse_cases[_i].err, "%s %s = '%s': expected %s, got %s (%s)",
+        parse_cases[_i].module, parse_cases[_i].name, parse_cases[_i].value,
+        so_err_str(parse_cases[_i].err), so_err_str(got), err);
+    if (parse_cases[_i].msg != NULL)
+        ck_assert_msg(
+            strncmp(err, parse_cases[_i].msg, strlen(parse_cases[_i].msg)) == 0,
+            "%s: expected message '%s...', got '%s'", parse_cases[_i].name,
+            parse_cases[_i].msg, err);
+    if (got == SO_OK && o->type == SO_OPT_BOOL)
+        ck_assert_msg(v.flag == (parse_cases[_i].number != 0),
+                      "%s = '%s': expected %d, got %d", parse_cases[_i].name,
+                      parse_cases[_i].value, parse_cases[_i].number != 0,
+                      v.flag);
+    else if (got == SO_OK &&
+             (o->type == SO_OPT_INT || o->type == SO_OPT_PERIOD))
+        ck_assert_msg(v.number == parse_cases[_i].number,
+                      "%s = '%s': expected %llu, got %llu",
+                      parse_cases[_i].name, parse_cases[_i].value,
+                      (unsigned long long)parse_cases[_i].number,
+                      (unsigned long long)v.number);
+}
+END_TEST
+
+/* Every module's table: docs, unique names, and a default its own check
+ * accepts (the defaults the Prosody modules use). */
+START_TEST(test_sets)
+{
+    const struct so_option_set *set;
+    const struct so_option *o;
+    char err[256];
+    size_t n = 0;
+
+    for (set = so_option_sets(); set->module != NULL; set++, n++) {
+        ck_assert_ptr_eq(so_option_set_find(set->module), set);
+        ck_assert_ptr_eq(so_options_for(set->module), set->options);
+        ck_assert_msg(set->prefix != NULL && set->section != NULL,
+                      "%s: no prefix or section", set->module);
+        for (o = set->options; o->name != NULL; o++) {
+            ck_assert_msg(o->doc != NULL && o->doc[0] != '\0', "%s: no doc",
+                          o->name);
+            ck_assert_ptr_eq(so_option_in(set, o->name), o);
+            ck_assert_str_ne(so_opt_type_doc(o->type), "?");
+            err[0] = '\0';
+            ck_assert_msg(
+                o->def == NULL || so_option_parse(set, o, o->def, NULL, err,
+                                                  sizeof(err)) == SO_OK,
+                "%s%s: default refused: %s", set->prefix, o->name, err);
+        }
+    }
+    ck_assert_uint_eq(n, 3);
+    ck_assert_ptr_eq(so_options_for("omemo_policy"), so_options());
+    ck_assert_ptr_null(so_options_for("nope"));
+    ck_assert_ptr_null(so_option_set_find(NULL));
+}
+END_TEST
+
+/* The defaults the Lua modules had before the tables moved to C. */
+static const struct {
+    const char *module, *name, *def;
+} default_cases[] = {
+    {"residency", "strict", "true"},
+    {"residency", "retention_archive", "1y"},
+    {"residency", "retention_muc_archive", "1y"},
+    {"residency", "retention_offline", "30d"},
+    {"residency", "retention_uploads", "30d"},
+    {"smartoffice_store", "db", NULL},
+    {"smartoffice_store", "audit_spill", "smartoffice-audit.spill"},
+    {"smartoffice_store", "zones_cache", "smartoffice-zones.cache"},
+};
+
+START_TEST(test_module_defaults)
+{
+    const struct so_option *o = so_option_in(
+        so_option_set_find(default_cases[_i].module), default_cases[_i].name);
+
+    ck_assert_ptr_nonnull(o);
+    if (default_cases[_i].def == NULL)
+        ck_assert_ptr_null(o->def);
+    else
+        ck_assert_str_eq(o->def, default_cases[_i].def);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("options");
@@ -203,6 +381,14 @@ int main(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_failure_keeps_value);
     tcase_add_test(tc, test_table);
+    tcase_add_loop_test(tc, test_period, 0,
+                        (int)(sizeof(period_cases) / sizeof(period_cases[0])));
+    tcase_add_loop_test(tc, test_parse, 0,
+                        (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
+    tcase_add_test(tc, test_sets);
+    tcase_add_loop_test(
+        tc, test_module_defaults, 0,
+        (int)(sizeof(default_cases) / sizeof(default_cases[0])));
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
