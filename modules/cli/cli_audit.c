@@ -7,14 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "so_options.h"
 #include "st_audit.h"
 
 struct audit_opts {
     const char *db;
     const char *spill;
-    const char *from, *to, *before, *at;
+    const char *from, *to, *before, *older_than, *at;
     const char *format;
     struct so_audit_event ev;
 };
@@ -25,12 +27,15 @@ static void audit_usage(FILE *out)
             "usage: %s audit verify [--db CONNINFO]\n"
             "       %s audit export --from TIME --to TIME "
             "[--format jsonl|csv] [--db CONNINFO]\n"
-            "       %s audit expire --before TIME [--db CONNINFO]\n"
+            "       %s audit expire --before TIME | --older-than PERIOD\n"
+            "                 [--db CONNINFO]\n"
             "       %s audit log --host H --module M --decision D --rule R\n"
             "                 [--subject S] [--object O] [--at TIME]\n"
             "                 [--spill FILE] [--db CONNINFO]\n\n"
             "TIME is ISO 8601 (2024-05-01, 2024-05-01T09:30:00Z,\n"
             "2024-05-01T14:30:00+05:00); without a zone it is UTC.\n"
+            "PERIOD is a number of seconds, or of days, weeks, months\n"
+            "(31 days) or years: 400d, 60w, 13m, 1y.\n"
             "CONNINFO defaults to $SMARTOFFICE_DB, FILE to\n"
             "$SMARTOFFICE_AUDIT_SPILL (none: fail when PostgreSQL is "
             "down).\n",
@@ -171,6 +176,7 @@ static bool opt_take(struct audit_opts *o, int argc, char **argv, int *i)
         {"--from", &o->from},
         {"--to", &o->to},
         {"--before", &o->before},
+        {"--older-than", &o->older_than},
         {"--at", &o->at},
         {"--format", &o->format},
         {"--host", &o->ev.host},
@@ -344,24 +350,6 @@ static int cmd_export(struct st_audit_writer *w, const struct audit_opts *o)
     return CLI_EXIT_OK;
 }
 
-static int cmd_expire(struct st_audit_writer *w, const struct audit_opts *o)
-{
-    int64_t before, expired, anchor;
-
-    if (o->before == NULL) {
-        fprintf(stderr, "%s audit expire: --before is required\n",
-                cli_progname);
-        return CLI_EXIT_USAGE;
-    }
-    if (!time_arg("before", o->before, &before))
-        return CLI_EXIT_USAGE;
-    if (st_audit_expire(w, before, &expired, &anchor) != ST_AUDIT_OK)
-        return db_failed(w);
-    printf("audit expire: %" PRId64 " records deleted, anchor at %" PRId64 "\n",
-           expired, anchor);
-    return CLI_EXIT_OK;
-}
-
 /* Appends EV through W (time now when EV's at_us is 0); WHAT names the
  * command in messages ("audit log"). Returns CLI_EXIT_OK when the record
  * was written or spilled, else the exit status after saying why. */
@@ -402,6 +390,87 @@ static int append_event(struct st_audit_writer *w, struct so_audit_event *ev,
     }
 out:
     free(rec);
+    return rc;
+}
+
+/* The cutoff of expire into *BEFORE: --before TIME, or now minus
+ * --older-than PERIOD; false after saying why. */
+static bool expire_cutoff(const struct audit_opts *o, int64_t *before)
+{
+    struct timespec now;
+    uint64_t seconds;
+
+    if ((o->before == NULL) == (o->older_than == NULL)) {
+        fprintf(stderr,
+                "%s audit expire: give either --before TIME or "
+                "--older-than PERIOD\n",
+                cli_progname);
+        return false;
+    }
+    if (o->before != NULL)
+        return time_arg("before", o->before, before);
+    if (so_period_parse(o->older_than, &seconds) != SO_OK || seconds == 0) {
+        fprintf(stderr,
+                "%s audit expire: --older-than '%s' is not a period like "
+                "400d, 60w, 13m or 1y\n",
+                cli_progname, o->older_than);
+        return false;
+    }
+    clock_gettime(CLOCK_REALTIME, &now);
+    *before =
+        ((int64_t)now.tv_sec - (int64_t)seconds) * 1000000 + now.tv_nsec / 1000;
+    return true;
+}
+
+/* Records an expiry run that deleted EXPIRED records before BEFORE. It is
+ * appended after the deletion's commit, so it chains to the head like any
+ * other record and verification from the new anchor covers it. */
+static int expire_audit(struct st_audit_writer *w, int64_t before,
+                        int64_t expired, int64_t anchor)
+{
+    struct so_audit_event ev = {0};
+    char host[256], at[40], object[128];
+    const char *by = getenv("SUDO_USER");
+
+    if (by == NULL || by[0] == '\0')
+        by = getenv("USER");
+    if (gethostname(host, sizeof(host)) != 0)
+        strcpy(host, "localhost");
+    host[sizeof(host) - 1] = '\0';
+    time_format(before, at, sizeof(at));
+    snprintf(object, sizeof(object),
+             "%" PRId64 " records before %s, anchor at %" PRId64, expired, at,
+             anchor);
+    ev.host = host;
+    ev.module = "cli";
+    ev.decision = "audit-expired";
+    ev.rule = "retention-audit";
+    ev.subject = by != NULL ? by : "";
+    ev.object = object;
+    return append_event(w, &ev, "audit expire");
+}
+
+static int cmd_expire(struct st_audit_writer *w, const struct audit_opts *o)
+{
+    int64_t before, expired, anchor;
+    char at[40];
+    int rc;
+
+    if (!expire_cutoff(o, &before))
+        return CLI_EXIT_USAGE;
+    if (st_audit_expire(w, before, &expired, &anchor) != ST_AUDIT_OK)
+        return db_failed(w);
+    time_format(before, at, sizeof(at));
+    printf("audit expire: %" PRId64 " records deleted (before %s), anchor at "
+           "%" PRId64 "\n",
+           expired, at, anchor);
+    fflush(stdout);
+    rc = expire_audit(w, before, expired, anchor);
+    if (rc != CLI_EXIT_OK)
+        fprintf(stderr,
+                "%s audit expire: the records are deleted but this run is "
+                "not in the audit trail\n",
+                cli_progname);
     return rc;
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/store/audit.sh - the audit chain against a real PostgreSQL: it
 # verifies, then fails at exactly the record that was changed, deleted or
-# inserted; expiry leaves an anchor that verification starts from; export
-# gives a range; PostgreSQL stopped while records keep coming loses none.
+# inserted; expiry (by date or by age) leaves an anchor that verification
+# starts from and a record of itself; export gives a range; PostgreSQL stopped while records keep coming loses none.
 #
 # Run by tests/store/run (SMARTOFFICE_DB, PG_DIR, SO, TOP set). Uses its
 # own database in that cluster so other scripts' records do not mix in.
@@ -148,16 +148,39 @@ got=$("$SO" audit export --from 2001-01-01 --to 2001-01-02 2>/dev/null |
     head -n 1 | grep -c '"subject":"u1@gov.pk"')
 expect "jsonl names the subject" 1 "$got"
 
-echo "audit: expiry"
-expect "expire before 2002" \
-    "audit expire: 10 records deleted, anchor at 10" \
-    "$("$SO" audit expire --before 2002-01-01 2>&1)"
-expect "verify starts from the anchor" \
-    "audit chain intact: 10 records, seq 11..20 (from the anchor at 10)" \
+echo "audit: expiry by age, then by date"
+for bad in "" "--older-than 400d --before 2002-01-01" "--older-than 0d" \
+    "--older-than 400x"; do
+    # shellcheck disable=SC2086 # the options are words
+    "$SO" audit expire $bad >/dev/null 2>&1
+    expect "expire ${bad:-without a cutoff} is a usage error" 2 "$?"
+done
+expect "no record deleted or written by the refused calls" "20|0" \
+    "$(sql "SELECT count(*), coalesce(max(seq), 0) - 20
+            FROM smartoffice.audit")"
+now=$(date -u +%s)
+got=$("$SO" audit expire --older-than 400d 2>&1)
+expect "expire --older-than 400d prints the count (the 2001 records)" \
+    "audit expire: 10 records deleted (before T), anchor at 10" \
+    "$(sed -E 's/\(before [^)]*\)/(before T)/' <<<"$got")"
+cut=$(sed -nE 's/.*\(before ([^)]*)\).*/\1/p' <<<"$got")
+off=$(($(date -u -d "$cut" +%s 2>/dev/null || echo 0) - (now - 400 * 86400)))
+expect "the cutoff is now minus 400 days" yes \
+    "$([ "${off#-}" -le 5 ] && echo yes || echo "no: $cut")"
+expect "the expiry is recorded after the deletion, with its count" \
+    "21|cli|audit-expired|retention-audit|10 records before $cut, anchor at 10" \
+    "$(sql "SELECT seq, module, decision, rule, object FROM smartoffice.audit
+            WHERE decision = 'audit-expired'")"
+expect "verify starts from the anchor and covers the expiry's record" \
+    "audit chain intact: 11 records, seq 11..21 (from the anchor at 10)" \
     "$(verify)"
-expect "expire again does nothing" \
-    "audit expire: 0 records deleted, anchor at 10" \
+expect "expire again does nothing, and says so" \
+    "audit expire: 0 records deleted (before 2002-01-01T00:00:00.000000Z), anchor at 10" \
     "$("$SO" audit expire --before 2002-01-01 2>&1)"
+expect "that run is recorded too" \
+    "22|0 records before 2002-01-01T00:00:00.000000Z, anchor at 10" \
+    "$(sql "SELECT seq, object FROM smartoffice.audit
+            WHERE decision = 'audit-expired' AND seq > 21")"
 sql "CREATE TABLE saved AS SELECT * FROM smartoffice.audit WHERE seq = 11;
      DELETE FROM smartoffice.audit WHERE seq = 11"
 expect "first record after the anchor deleted" \
@@ -172,7 +195,7 @@ expect "a record put back before the anchor" \
     "$(verify)"
 sql "DELETE FROM smartoffice.audit WHERE seq = 5"
 expect "restored chain verifies" \
-    "audit chain intact: 10 records, seq 11..20 (from the anchor at 10)" \
+    "audit chain intact: 12 records, seq 11..22 (from the anchor at 10)" \
     "$(verify)"
 
 echo "audit: PostgreSQL stopped during traffic, then started again"
@@ -210,7 +233,7 @@ expect "stored in the order they were logged" "t" \
                      row_number() OVER (ORDER BY seq) AS r
               FROM smartoffice.audit WHERE module = 'outage') x")"
 expect "chain intact after the outage" \
-    "audit chain intact: 211 records, seq 11..221 (from the anchor at 10)" \
+    "audit chain intact: 213 records, seq 11..223 (from the anchor at 10)" \
     "$(verify)"
 
 echo "audit: a spill file replayed twice (crash before it was emptied)"
@@ -222,7 +245,7 @@ expect "no record stored twice" "202|202" \
     "$(sql "SELECT count(*), count(DISTINCT subject) FROM smartoffice.audit
             WHERE module = 'outage'")"
 expect "chain intact after the second replay" \
-    "audit chain intact: 212 records, seq 11..222 (from the anchor at 10)" \
+    "audit chain intact: 214 records, seq 11..224 (from the anchor at 10)" \
     "$(verify)"
 
 psql "$base_db" -X -q -c "DROP DATABASE smartoffice_audit" >/dev/null 2>&1
