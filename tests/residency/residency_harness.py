@@ -225,6 +225,13 @@ class Server(Stack):
         except OSError:
             return ""
 
+    def shell(self, command):
+        """Runs COMMAND in the server's admin shell (`prosodyctl shell`,
+        mod_admin_shell): (exit status, output)."""
+        return run(["prosodyctl", "--config",
+                    os.path.join(self.dir, "prosody.cfg.lua"), "shell",
+                    command], check=False)
+
     def pid(self):
         try:
             with open(os.path.join(self.dir, "prosody.pid")) as f:
