@@ -10,7 +10,6 @@ local st = require "util.stanza";
 local jid = require "util.jid";
 local configmanager = require "core.configmanager";
 local usermanager = require "core.usermanager";
-local modulemanager = require "core.modulemanager";
 
 local jid_bare, jid_host = jid.bare, jid.host;
 
@@ -249,23 +248,45 @@ end
 
 -- Audit -------------------------------------------------------------------
 
--- Each refusal is one audit record (docs/modules/audit.md) when the server
--- runs mod_smartoffice_store (mod_residency loads it); without the store
--- the policy is enforced all the same and nothing is audited. The store is
--- looked up at each refusal, so the order in which modules load does not
--- matter. The record names the class and the bare JIDs, never content.
-local function audit_refusal(class, sender, recipient)
-	local mod = modulemanager.get_module(module.host, "smartoffice_store")
-		or modulemanager.get_module("*", "smartoffice_store");
-	local store = mod and mod.get_store and mod.get_store();
+-- Each refusal, and each notice sent in warn mode, is one record of the
+-- audit trail (issue 4, docs/modules/audit.md) when smartoffice_db is set:
+-- this module then loads mod_smartoffice_store, as mod_residency does.
+-- Without it, or when the store cannot start, the policy is enforced all
+-- the same and nothing is audited. A record names the decision, the
+-- reason and bare JIDs (a room's for a room), never any content. Allowed
+-- messages are only counted (decision counters), so the audit costs the
+-- hot path nothing.
+local store_mod;
+do
+	local db_option = so.option("smartoffice_store", "db").prosody;
+	local conninfo = module:get_option(db_option);
+	if type(conninfo) == "string" and conninfo ~= "" then
+		local ok, mod = pcall(module.depends, module, "smartoffice_store");
+		if ok then
+			store_mod = mod;
+		else
+			module:log("error", "mod_smartoffice_store did not load, so "
+				.. "decisions are not audited: %s", loggable(mod));
+		end
+	end
+end
+
+local audit_failures = module:metric("counter", "audit_failures", "",
+	"OMEMO policy audit records the store did not take", {});
+
+-- Queues one record; the store is asked for at each call, so a store that
+-- a reload of mod_smartoffice_store replaced is never used.
+local function audit(decision, rule, subject, object)
+	local store = store_mod and store_mod.get_store();
 	if not store then
 		return;
 	end
-	local ok, why = store:audit(module.host, "omemo_policy", "refuse", class,
-		sender or "", recipient or "");
+	local ok, why = store:audit(module.host, "omemo_policy", decision, rule,
+		subject or "", jid_bare(object) or object or "");
 	if not ok then
-		module:log("warn", "audit record of the refusal from %s not queued: %s",
-			loggable(sender), why);
+		audit_failures:with_labels():add(1);
+		module:log("warn", "audit record of the %s from %s not queued: %s",
+			decision, loggable(subject), why or "unknown reason");
 	end
 end
 
@@ -466,7 +487,7 @@ local function enforce(event, parties)
 		module:log("info", "refused %s message from %s to %s: %s (%s)",
 			type_word(stanza.attr.type), loggable(sender),
 			loggable(recipient), class, reason);
-		audit_refusal(class, sender, recipient);
+		audit("refuse", reason, sender, recipient);
 		if stanza.attr.type ~= "error" then
 			local no_device = false;
 			if class == "plaintext" then
@@ -493,6 +514,7 @@ local function enforce(event, parties)
 				loggable(sender), class, groupchat and "groupchat" or "chat",
 				loggable(recipient));
 			send_notice(origin, stanza);
+			audit("warn", reason, sender, recipient);
 		end
 	end
 	return nil;
@@ -681,6 +703,8 @@ local function on_owner_set(event)
 	module:log("info", "refused configuration of %s by %s: %s",
 		loggable(room_jid), loggable(jid_bare(stanza.attr.from)),
 		members_only and "anonymous" or "not members-only");
+	audit("refuse", members_only and "room anonymous"
+		or "room not members-only", jid_bare(stanza.attr.from), room_jid);
 	origin.send(room_error(stanza, room_jid, "not-acceptable",
 		room_text_en, room_text_ur));
 	return true;
@@ -700,6 +724,8 @@ local function on_occupant_pre_join(event)
 	end
 	module:log("info", "refused join of %s to %s: room not compliant",
 		loggable(jid_bare(stanza.attr.from)), loggable(room.jid));
+	audit("refuse", "room not compliant", jid_bare(stanza.attr.from),
+		room.jid);
 	event.origin.send(room_error(stanza, room.jid, "not-acceptable",
 		join_text_en, join_text_ur));
 	return true;
