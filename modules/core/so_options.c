@@ -19,7 +19,8 @@
 #define FALLBACK_EN                                                            \
     "End-to-end encrypted message (OMEMO). Open it in an OMEMO-capable app."
 #define FALLBACK_UR                                                            \
-    "اینڈ ٹو اینڈ خفیہ پیغام (OMEMO)۔ اسے OMEMO والی ایپ میں کھولیں۔"
+    "اینڈ ٹو اینڈ خفیہ پیغام (OMEMO)۔ "                    \
+    "اسے OMEMO والی ایپ میں کھولیں۔"
 
 static const struct so_option omemo_options[] = {
     {"chat", SO_OPT_ENUM, "required", "required|warn|off",
