@@ -5,12 +5,12 @@
  * The known answers were computed independently with Python's hashlib over
  * the form documented in docs/modules/audit.md.
  */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "so_audit.h"
+#include "so_test.h"
 
 #define ZERO32                                                                 \
     "0000000000000000000000000000000000000000000000000000000000000000"
@@ -283,24 +283,16 @@ START_TEST(test_audit_queue)
 }
 END_TEST
 
-#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 int main(void)
 {
     Suite *s = suite_create("audit");
     TCase *tc = tcase_create("audit");
-    SRunner *sr;
-    int failed;
 
-    tcase_add_loop_test(tc, test_audit_kat, 0, NELEM(kats));
+    tcase_add_loop_test(tc, test_audit_kat, 0, SO_TEST_COUNT(kats));
     tcase_add_loop_test(tc, test_audit_change, 0, CH_COUNT);
-    tcase_add_loop_test(tc, test_audit_validity, 0, NELEM(validity));
-    tcase_add_loop_test(tc, test_audit_chain, 0, NELEM(links));
+    tcase_add_loop_test(tc, test_audit_validity, 0, SO_TEST_COUNT(validity));
+    tcase_add_loop_test(tc, test_audit_chain, 0, SO_TEST_COUNT(links));
     tcase_add_test(tc, test_audit_queue);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }

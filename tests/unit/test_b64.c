@@ -1,11 +1,11 @@
 /*
  * test_b64.c - strict base64 validation (RFC 4648 §4, §3.5).
  */
-#include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "so_b64.h"
+#include "so_test.h"
 
 static const struct {
     const char *in;
@@ -62,15 +62,8 @@ int main(void)
 {
     Suite *s = suite_create("b64");
     TCase *tc = tcase_create("valid");
-    SRunner *sr;
-    int failed;
 
-    tcase_add_loop_test(tc, test_b64_table, 0,
-                        (int)(sizeof(cases) / sizeof(cases[0])));
+    tcase_add_loop_test(tc, test_b64_table, 0, SO_TEST_COUNT(cases));
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }

@@ -14,7 +14,6 @@
  * applied over the defaults; the served hosts are always montague.lit,
  * capulet.lit and example.gov.
  */
-#include <check.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 
 #include "so_omemo.h"
 #include "so_xml.h"
+#include "so_test.h"
 
 #define MAX_FIXTURES 512
 
@@ -222,8 +222,6 @@ int main(void)
     const char *dir = getenv("SO_CORPUS_DIR");
     Suite *s = suite_create("corpus");
     TCase *tc = tcase_create("fixtures");
-    SRunner *sr;
-    int failed;
 
     if (dir != NULL)
         corpus_dir = dir;
@@ -235,9 +233,5 @@ int main(void)
     }
     tcase_add_loop_test(tc, test_fixture, 0, n_names);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }

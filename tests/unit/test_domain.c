@@ -1,11 +1,11 @@
 /*
  * test_domain.c - domain names and zone patterns to their canonical form.
  */
-#include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "so_domain.h"
+#include "so_test.h"
 
 /* want: the canonical form, or NULL when refused; reason: a part of the
  * reason a refusal must give. */
@@ -158,19 +158,10 @@ int main(void)
 {
     Suite *s = suite_create("domain");
     TCase *tc = tcase_create("domain");
-    SRunner *sr;
-    int failed;
 
-    tcase_add_loop_test(tc, test_domain, 0,
-                        (int)(sizeof(domain_cases) / sizeof(domain_cases[0])));
-    tcase_add_loop_test(
-        tc, test_pattern, 0,
-        (int)(sizeof(pattern_cases) / sizeof(pattern_cases[0])));
+    tcase_add_loop_test(tc, test_domain, 0, SO_TEST_COUNT(domain_cases));
+    tcase_add_loop_test(tc, test_pattern, 0, SO_TEST_COUNT(pattern_cases));
     tcase_add_test(tc, test_lengths);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }

@@ -1,11 +1,11 @@
 /*
  * test_jid.c - JID splitting and comparisons.
  */
-#include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "so_jid.h"
+#include "so_test.h"
 
 static const struct {
     const char *jid;
@@ -94,17 +94,9 @@ int main(void)
 {
     Suite *s = suite_create("jid");
     TCase *tc = tcase_create("jid");
-    SRunner *sr;
-    int failed;
 
-    tcase_add_loop_test(tc, test_split, 0,
-                        (int)(sizeof(split_cases) / sizeof(split_cases[0])));
-    tcase_add_loop_test(tc, test_compare, 0,
-                        (int)(sizeof(cmp_cases) / sizeof(cmp_cases[0])));
+    tcase_add_loop_test(tc, test_split, 0, SO_TEST_COUNT(split_cases));
+    tcase_add_loop_test(tc, test_compare, 0, SO_TEST_COUNT(cmp_cases));
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }

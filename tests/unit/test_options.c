@@ -1,12 +1,12 @@
 /*
  * test_options.c - the option table, the defaults and so_policy_set().
  */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "so_options.h"
+#include "so_test.h"
 
 static const struct {
     const char *name, *value;
@@ -371,28 +371,17 @@ int main(void)
 {
     Suite *s = suite_create("options");
     TCase *tc = tcase_create("options");
-    SRunner *sr;
-    int failed;
 
-    tcase_add_loop_test(tc, test_set, 0,
-                        (int)(sizeof(set_cases) / sizeof(set_cases[0])));
-    tcase_add_loop_test(tc, test_canonical, 0,
-                        (int)(sizeof(canon_cases) / sizeof(canon_cases[0])));
+    tcase_add_loop_test(tc, test_set, 0, SO_TEST_COUNT(set_cases));
+    tcase_add_loop_test(tc, test_canonical, 0, SO_TEST_COUNT(canon_cases));
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_failure_keeps_value);
     tcase_add_test(tc, test_table);
-    tcase_add_loop_test(tc, test_period, 0,
-                        (int)(sizeof(period_cases) / sizeof(period_cases[0])));
-    tcase_add_loop_test(tc, test_parse, 0,
-                        (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
+    tcase_add_loop_test(tc, test_period, 0, SO_TEST_COUNT(period_cases));
+    tcase_add_loop_test(tc, test_parse, 0, SO_TEST_COUNT(parse_cases));
     tcase_add_test(tc, test_sets);
-    tcase_add_loop_test(
-        tc, test_module_defaults, 0,
-        (int)(sizeof(default_cases) / sizeof(default_cases[0])));
+    tcase_add_loop_test(tc, test_module_defaults, 0,
+                        SO_TEST_COUNT(default_cases));
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }

@@ -2,11 +2,11 @@
  * test_texts.c - each refusal text names what was refused and gives advice
  * the sender can follow for that reason, in English and Urdu.
  */
-#include <check.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "so_omemo.h"
+#include "so_test.h"
 
 static const struct {
     enum so_reason reason;
@@ -65,16 +65,9 @@ int main(void)
 {
     Suite *s = suite_create("texts");
     TCase *tc = tcase_create("texts");
-    SRunner *sr;
-    int failed;
 
-    tcase_add_loop_test(tc, test_text, 0,
-                        (int)(sizeof(text_cases) / sizeof(text_cases[0])));
+    tcase_add_loop_test(tc, test_text, 0, SO_TEST_COUNT(text_cases));
     tcase_add_loop_test(tc, test_every_reason, 0, SO_R_COUNT);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }

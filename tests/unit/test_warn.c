@@ -1,11 +1,11 @@
 /*
  * test_warn.c - the warned-conversations table, as a script of calls.
  */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "so_warn.h"
+#include "so_test.h"
 
 static const struct {
     const char *from, *to;
@@ -66,15 +66,9 @@ int main(void)
 {
     Suite *s = suite_create("warn");
     TCase *tc = tcase_create("warn");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_warn_script);
     tcase_add_test(tc, test_warn_bounded);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }

@@ -2,12 +2,12 @@
  * test_xml.c - the expat view builder: namespaces, attributes, text,
  * refused features and limits.
  */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "so_xml.h"
+#include "so_test.h"
 
 static const struct {
     const char *xml;
@@ -109,17 +109,10 @@ int main(void)
 {
     Suite *s = suite_create("xml");
     TCase *tc = tcase_create("xml");
-    SRunner *sr;
-    int failed;
 
-    tcase_add_loop_test(tc, test_parse_table, 0,
-                        (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
+    tcase_add_loop_test(tc, test_parse_table, 0, SO_TEST_COUNT(parse_cases));
     tcase_add_test(tc, test_view_shape);
     tcase_add_test(tc, test_limits);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }

@@ -1,12 +1,12 @@
 /*
  * test_zones.c - federation decisions against a zone set.
  */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "so_zones.h"
+#include "so_test.h"
 
 static const char *const patterns[] = {
     "finance.gov.pk", "*.punjab.gov.pk", "*.example", "xn--bcher-kva.example",
@@ -138,20 +138,12 @@ int main(void)
 {
     Suite *s = suite_create("zones");
     TCase *tc = tcase_create("zones");
-    SRunner *sr;
-    int failed;
 
-    tcase_add_loop_test(tc, test_decide, 0,
-                        (int)(sizeof(decide_cases) / sizeof(decide_cases[0])));
+    tcase_add_loop_test(tc, test_decide, 0, SO_TEST_COUNT(decide_cases));
     tcase_add_test(tc, test_count);
     tcase_add_test(tc, test_default_deny);
-    tcase_add_loop_test(tc, test_bad_pattern, 0,
-                        (int)(sizeof(bad_patterns) / sizeof(bad_patterns[0])));
+    tcase_add_loop_test(tc, test_bad_pattern, 0, SO_TEST_COUNT(bad_patterns));
     tcase_add_test(tc, test_many);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return so_test_run(s);
 }
