@@ -107,12 +107,13 @@ $(B)/tests/integration/%: tests/integration/%.c $(CORE_LIB) \
 	$(CC) $(ALL_CFLAGS) $(STROPHE_CFLAGS) -Itests/integration -o $@ $< \
 		$(CORE_LIB) $(STROPHE_LIBS) $(CORE_LIBS)
 
-$(B)/bench/%: tests/bench/%.c $(CORE_LIB)
+$(B)/bench/%: tests/bench/%.c $(CORE_LIB) $(wildcard tests/bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
 # The audit bench writes to PostgreSQL through the store.
-$(B)/bench/bench_audit: tests/bench/bench_audit.c $(STORE_LIB) $(CORE_LIB)
+$(B)/bench/bench_audit: tests/bench/bench_audit.c $(STORE_LIB) $(CORE_LIB) \
+		$(wildcard tests/bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) -Imodules/store -o $@ $< $(STORE_LIB) \
 		$(CORE_LIB) $(STORE_LIBS) $(CORE_LIBS)
@@ -124,7 +125,7 @@ $(B)/tests/store/%: tests/store/%.c $(STORE_LIB) $(CORE_LIB)
 		$(CORE_LIB) $(STORE_LIBS) $(CORE_LIBS)
 
 # The load generator is an XMPP client, not a core benchmark.
-$(B)/bench/bench_flood: tests/bench/bench_flood.c
+$(B)/bench/bench_flood: tests/bench/bench_flood.c $(wildcard tests/bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(STROPHE_CFLAGS) -o $@ $< $(STROPHE_LIBS)
 

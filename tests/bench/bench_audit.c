@@ -8,20 +8,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "so_audit.h"
 #include "st_audit.h"
+#include "bench_util.h"
 
 #define QUEUE_SLOTS 4096
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const struct so_audit_event sample = {
     1700000000000000, "lahore.gov.pk",       "omemo_policy",       "refuse",
@@ -40,13 +32,13 @@ static int bench_queue(void)
     if (q == NULL || out == NULL)
         goto out;
     for (round = 0; round < 500; round++) {
-        double t0 = now_s();
+        double t0 = bench_now_s();
 
         for (i = 0; i < QUEUE_SLOTS; i++) {
             if (so_audit_queue_push(q, &sample) != SO_OK)
                 goto out;
         }
-        pushing += now_s() - t0;
+        pushing += bench_now_s() - t0;
         pushes += QUEUE_SLOTS;
         while (so_audit_queue_pop(q, out, 256) > 0)
             ;
@@ -76,23 +68,23 @@ static int bench_store(const char *db, double seconds, size_t batch)
         goto out;
     for (i = 0; i < batch; i++)
         so_audit_record_set(&recs[i], &sample);
-    t0 = now_s();
+    t0 = bench_now_s();
     do {
         if (st_audit_append(w, recs, batch) != ST_AUDIT_OK) {
             fprintf(stderr, "bench_audit: %s\n", st_audit_error(w));
             goto out;
         }
         n += batch;
-    } while ((took = now_s() - t0) < seconds);
+    } while ((took = bench_now_s() - t0) < seconds);
     printf("audit append, batches of %zu: %.0f records/s (%" PRIu64
            " in %.1f s)\n",
            batch, (double)n / took, n, took);
-    t0 = now_s();
+    t0 = bench_now_s();
     if (st_audit_verify(w, &v) != ST_AUDIT_OK) {
         fprintf(stderr, "bench_audit: %s\n", st_audit_error(w));
         goto out;
     }
-    took = now_s() - t0;
+    took = bench_now_s() - t0;
     printf("audit verify: %.0f records/s (%" PRId64 " records, %s)\n",
            (double)v.count / took, v.count, v.intact ? "intact" : v.why);
     rc = v.intact ? 0 : 1;

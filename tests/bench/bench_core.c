@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "so_omemo.h"
 #include "so_xml.h"
+#include "bench_util.h"
 
 #define RUNS 7
 #define RUN_NS 200000000.0 /* aim for about 0.2 s per run */
@@ -120,27 +120,6 @@ static char *group_xml_new(size_t *len)
     return buf;
 }
 
-static double now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static volatile unsigned sink;
 
 static double classify_once(const struct so_policy *policy,
@@ -149,14 +128,14 @@ static double classify_once(const struct so_policy *policy,
     struct so_verdict v;
     unsigned acc = 0;
     unsigned long i;
-    double t0 = now_ns();
+    double t0 = bench_now_ns();
 
     for (i = 0; i < iters; i++) {
         so_omemo_classify(policy, root, &v);
         acc += (unsigned)v.action + (unsigned)v.reason;
     }
     sink = acc;
-    return (now_ns() - t0) / (double)iters;
+    return (bench_now_ns() - t0) / (double)iters;
 }
 
 static double parse_once(const struct bench_case *c, unsigned long iters)
@@ -166,7 +145,7 @@ static double parse_once(const struct bench_case *c, unsigned long iters)
     const struct so_node *root;
     unsigned acc = 0;
     unsigned long i;
-    double t0 = now_ns();
+    double t0 = bench_now_ns();
 
     for (i = 0; i < iters; i++) {
         so_arena_init(&arena);
@@ -174,7 +153,7 @@ static double parse_once(const struct bench_case *c, unsigned long iters)
         so_arena_free(&arena);
     }
     sink = acc;
-    return (now_ns() - t0) / (double)iters;
+    return (bench_now_ns() - t0) / (double)iters;
 }
 
 /* Iterations that take about RUN_NS, from a short trial. */
@@ -194,7 +173,7 @@ static double bench_classify(const struct so_policy *policy,
 
     for (r = 0; r < RUNS; r++)
         runs[r] = classify_once(policy, c->root, iters);
-    return median(runs, RUNS);
+    return bench_median(runs, RUNS);
 }
 
 static double bench_parse(const struct bench_case *c)
@@ -205,7 +184,7 @@ static double bench_parse(const struct bench_case *c)
 
     for (r = 0; r < RUNS; r++)
         runs[r] = parse_once(c, iters);
-    return median(runs, RUNS);
+    return bench_median(runs, RUNS);
 }
 
 /* Parses each case and checks the verdict is the one we mean to time. */

@@ -23,10 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <strophe.h>
+
+#include "bench_util.h"
 
 #define STALL_SECONDS 20
 
@@ -84,14 +85,6 @@ static const char plain_fmt[] =
     "<body>plain text %lu</body>"
     "<active xmlns='http://jabber.org/protocol/chatstates'/>"
     "</message>";
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* utime + stime of PID in microseconds, or -1. */
 static double cpu_us(long pid)
@@ -199,7 +192,7 @@ static int run_until(xmpp_ctx_t *ctx, struct flood *f,
                      bool (*cond)(const struct flood *))
 {
     unsigned long last = PROGRESS(f);
-    double since = now_s();
+    double since = bench_now_s();
 
     while (!cond(f)) {
         if (f->a.failed || f->b.failed)
@@ -207,8 +200,8 @@ static int run_until(xmpp_ctx_t *ctx, struct flood *f,
         xmpp_run_once(ctx, 1);
         if (PROGRESS(f) != last) {
             last = PROGRESS(f);
-            since = now_s();
-        } else if (now_s() - since > STALL_SECONDS) {
+            since = bench_now_s();
+        } else if (bench_now_s() - since > STALL_SECONDS) {
             fprintf(stderr,
                     "bench_flood: stalled: sent %lu received %lu "
                     "bounced %lu\n",
@@ -278,10 +271,10 @@ static int measure(xmpp_ctx_t *ctx, struct flood *f)
         return -1;
     got = f->received;
     c0 = f->pid > 0 ? cpu_us(f->pid) : 0;
-    t0 = now_s();
+    t0 = bench_now_s();
     if (flood_batch(ctx, f, f->count) != 0)
         return -1;
-    t1 = now_s();
+    t1 = bench_now_s();
     c1 = f->pid > 0 ? cpu_us(f->pid) : 0;
     if (f->callgrind && callgrind_control(f, "-d") != 0)
         return -1;

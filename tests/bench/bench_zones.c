@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "so_domain.h"
 #include "so_zones.h"
+#include "bench_util.h"
 
 #define ZONES 10000
 #define QUERIES 4096 /* per kind; a power of two */
@@ -37,21 +37,6 @@ static const char *const parents[] = {"gov.pk", "punjab.gov.pk", "sindh.gov.pk",
 
 static char zone_text[ZONES][SO_DOMAIN_BUF];
 static char query_text[KINDS][QUERIES][SO_DOMAIN_BUF];
-
-static double now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
 
 static void build_zones(const char **ptrs)
 {
@@ -96,15 +81,14 @@ static double time_kind(const struct so_zones *z, enum kind k, size_t *allowed)
 
     for (r = 0; r < RUNS; r++) {
         *allowed = 0;
-        start = now_ns();
+        start = bench_now_ns();
         for (round = 0; round < ROUNDS; round++) {
             for (q = 0; q < QUERIES; q++)
                 *allowed += so_zones_allows(z, query_text[k][q]);
         }
-        runs[r] = (now_ns() - start) / ((double)ROUNDS * QUERIES);
+        runs[r] = (bench_now_ns() - start) / ((double)ROUNDS * QUERIES);
     }
-    qsort(runs, RUNS, sizeof(runs[0]), cmp_double);
-    return runs[RUNS / 2];
+    return bench_median(runs, RUNS);
 }
 
 int main(void)
@@ -121,7 +105,7 @@ int main(void)
         for (q = 0; q < QUERIES; q++)
             build_query((enum kind)k, q, query_text[k][q]);
     }
-    start = now_ns();
+    start = bench_now_ns();
     z = so_zones_new(ptrs, ZONES, &err);
     if (z == NULL) {
         fprintf(stderr, "bench_zones: so_zones_new: %s\n", so_err_str(err));
@@ -129,7 +113,7 @@ int main(void)
     }
     printf("zone set: %zu zones (half exact, half wildcard) built in "
            "%.2f ms\n",
-           so_zones_count(z), (now_ns() - start) / 1e6);
+           so_zones_count(z), (bench_now_ns() - start) / 1e6);
     printf("so_zones_allows, median of %d runs of %d decisions:\n", RUNS,
            ROUNDS * QUERIES);
     for (k = 0; k < KINDS; k++) {
