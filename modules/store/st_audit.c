@@ -233,13 +233,13 @@ static bool seq_hash_decode(const PGresult *res, int64_t *seq,
     return true;
 }
 
-static enum st_audit_status head_lock(struct st_audit_writer *w, int64_t *seq,
-                                      uint8_t hash[SO_AUDIT_HASH_LEN])
+/* Takes RES (NULL after a failed query) and clears it; reads seq and hash
+ * from its one row, or records WHAT: PROBLEM and returns ST_AUDIT_EDB. */
+static enum st_audit_status seq_hash_take(struct st_audit_writer *w,
+                                          PGresult *res, const char *what,
+                                          const char *problem, int64_t *seq,
+                                          uint8_t hash[SO_AUDIT_HASH_LEN])
 {
-    PGresult *res = checked(
-        w, "locking the audit head",
-        PQexecPrepared(w->conn, "st_audit_head", 0, NULL, NULL, NULL, 1),
-        PGRES_TUPLES_OK);
     bool ok;
 
     if (res == NULL)
@@ -247,10 +247,34 @@ static enum st_audit_status head_lock(struct st_audit_writer *w, int64_t *seq,
     ok = seq_hash_decode(res, seq, hash);
     PQclear(res);
     if (!ok) {
-        set_error(w, "locking the audit head", "no single head row");
+        set_error(w, what, problem);
         return ST_AUDIT_EDB;
     }
     return ST_AUDIT_OK;
+}
+
+/* Opens a transaction for WHAT and locks the head; *SEQ and HASH are its
+ * record. */
+static enum st_audit_status begin_locked(struct st_audit_writer *w,
+                                         const char *what, int64_t *seq,
+                                         uint8_t hash[SO_AUDIT_HASH_LEN])
+{
+    PGresult *res;
+
+    if (!run_simple(w, what, "BEGIN"))
+        return ST_AUDIT_EDB;
+    res = checked(
+        w, "locking the audit head",
+        PQexecPrepared(w->conn, "st_audit_head", 0, NULL, NULL, NULL, 1),
+        PGRES_TUPLES_OK);
+    return seq_hash_take(w, res, "locking the audit head", "no single head row",
+                         seq, hash);
+}
+
+/* Commits the transaction; WHAT names it in the error. */
+static enum st_audit_status commit(struct st_audit_writer *w, const char *what)
+{
+    return run_simple(w, what, "COMMIT") ? ST_AUDIT_OK : ST_AUDIT_EDB;
 }
 
 /* Inserts W->scratch; *ADDED is false when its origin id was stored. */
@@ -312,9 +336,7 @@ static enum st_audit_status tx_append(struct st_audit_writer *w, void *arg)
     size_t i;
 
     b->inserted = 0;
-    if (!run_simple(w, "starting an audit transaction", "BEGIN"))
-        return ST_AUDIT_EDB;
-    st = head_lock(w, &seq, prev);
+    st = begin_locked(w, "starting an audit transaction", &seq, prev);
     if (st != ST_AUDIT_OK)
         return st;
     for (i = 0; i < b->n; i++) {
@@ -339,9 +361,7 @@ static enum st_audit_status tx_append(struct st_audit_writer *w, void *arg)
         if (st != ST_AUDIT_OK)
             return st;
     }
-    if (!run_simple(w, "committing audit records", "COMMIT"))
-        return ST_AUDIT_EDB;
-    return ST_AUDIT_OK;
+    return commit(w, "committing audit records");
 }
 
 /* The spill file. */
@@ -790,18 +810,13 @@ static enum st_audit_status read_seq_hash(struct st_audit_writer *w,
     PGresult *res = checked(
         w, what, PQexecParams(w->conn, sql, 0, NULL, NULL, NULL, NULL, 1),
         PGRES_TUPLES_OK);
-    bool ok;
 
-    if (res == NULL)
-        return ST_AUDIT_EDB;
-    *found = PQntuples(res) > 0;
-    ok = !*found || seq_hash_decode(res, seq, hash);
-    PQclear(res);
-    if (!ok) {
-        set_error(w, what, "unexpected row shape");
-        return ST_AUDIT_EDB;
+    *found = res != NULL && PQntuples(res) > 0;
+    if (res != NULL && !*found) {
+        PQclear(res);
+        return ST_AUDIT_OK;
     }
-    return ST_AUDIT_OK;
+    return seq_hash_take(w, res, what, "unexpected row shape", seq, hash);
 }
 
 struct walk {
@@ -960,8 +975,7 @@ static enum st_audit_status tx_verify(struct st_audit_writer *w, void *arg)
     }
     if (k.v->intact)
         walk_end(&k);
-    return run_simple(w, "ending the audit check", "COMMIT") ? ST_AUDIT_OK
-                                                             : ST_AUDIT_EDB;
+    return commit(w, "ending the audit check");
 }
 
 enum st_audit_status st_audit_verify(struct st_audit_writer *w,
@@ -1022,8 +1036,7 @@ static enum st_audit_status tx_export(struct st_audit_writer *w, void *arg)
         }
         PQclear(res);
     }
-    return run_simple(w, "ending the audit export", "COMMIT") ? ST_AUDIT_OK
-                                                              : ST_AUDIT_EDB;
+    return commit(w, "ending the audit export");
 }
 
 enum st_audit_status
@@ -1068,18 +1081,10 @@ static enum st_audit_status read_cut(struct st_audit_writer *w, const char *sql,
 {
     PGresult *res = query1(w, "reading the last expired audit record", sql, cut,
                            1, PGRES_TUPLES_OK);
-    bool ok;
 
-    if (res == NULL)
-        return ST_AUDIT_EDB;
-    ok = seq_hash_decode(res, seq, hash);
-    PQclear(res);
-    if (!ok) {
-        set_error(w, "expiring audit records",
-                  "the last record to expire is missing; run audit verify");
-        return ST_AUDIT_EDB;
-    }
-    return ST_AUDIT_OK;
+    return seq_hash_take(
+        w, res, "expiring audit records",
+        "the last record to expire is missing; run audit verify", seq, hash);
 }
 
 static enum st_audit_status tx_expire(struct st_audit_writer *w, void *arg)
@@ -1109,9 +1114,7 @@ static enum st_audit_status tx_expire(struct st_audit_writer *w, void *arg)
     bool found;
 
     x->expired = 0;
-    if (!run_simple(w, "starting the audit expiry", "BEGIN"))
-        return ST_AUDIT_EDB;
-    st = head_lock(w, &seq, hash);
+    st = begin_locked(w, "starting the audit expiry", &seq, hash);
     if (st != ST_AUDIT_OK)
         return st;
     snprintf(text, sizeof(text), "%" PRId64, x->before_us);
@@ -1125,9 +1128,7 @@ static enum st_audit_status tx_expire(struct st_audit_writer *w, void *arg)
     snprintf(cut, sizeof(cut), "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
     if (!found)
-        return run_simple(w, "ending the audit expiry", "COMMIT")
-                   ? ST_AUDIT_OK
-                   : ST_AUDIT_EDB;
+        return commit(w, "ending the audit expiry");
     st = read_cut(w, sql_hash, cut, &seq, hash);
     if (st != ST_AUDIT_OK)
         return st;
@@ -1145,9 +1146,7 @@ static enum st_audit_status tx_expire(struct st_audit_writer *w, void *arg)
         return ST_AUDIT_EDB;
     PQclear(res);
     x->anchor = seq;
-    return run_simple(w, "committing the audit expiry", "COMMIT")
-               ? ST_AUDIT_OK
-               : ST_AUDIT_EDB;
+    return commit(w, "committing the audit expiry");
 }
 
 enum st_audit_status st_audit_expire(struct st_audit_writer *w,
