@@ -13,12 +13,7 @@ local usermanager = require "core.usermanager";
 
 local jid_bare, jid_host = jid.bare, jid.host;
 
-local dir = module:get_directory();
-local so_path = dir .. "/?.so";
-if not package.cpath:find(so_path, 1, true) then
-	package.cpath = so_path .. ";" .. package.cpath;
-end
-local so = require "smartoffice";
+local so = module:require("smartoffice_loader");
 
 local xmlns_stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
 local xmlns_fallback = "urn:xmpp:fallback:0";

@@ -16,12 +16,7 @@
 
 module:set_global();
 
-local dir = module:get_directory();
-local so_path = dir .. "/?.so";
-if not package.cpath:find(so_path, 1, true) then
-	package.cpath = so_path .. ";" .. package.cpath;
-end
-local so = require "smartoffice";
+local so = module:require("smartoffice_loader");
 
 local resolve_relative_path = require "util.paths".resolve_relative_path;
 
