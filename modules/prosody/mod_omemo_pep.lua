@@ -212,22 +212,30 @@ local function service_of(event)
 	return mod_pep.get_pep_service(username);
 end
 
+-- For a request on an OMEMO node: opens the node on its PEP service and
+-- returns the <pubsub/> element, its action child, the node name and the
+-- service. nil for any other request, which is left to mod_pep.
+local function open_request(event)
+	local pubsub = event.stanza.tags[1];
+	local action = pubsub and pubsub.tags[1];
+	local node = action and action.attr.node;
+	if not is_omemo_node(node) then
+		return nil;
+	end
+	local service = service_of(event);
+	if not service then
+		return nil;
+	end
+	open_node(service, node);
+	return pubsub, action, node, service;
+end
+
 -- Runs before mod_pep (priority 0) on every PEP request of the pubsub
 -- namespace: publish, items, create, retract, subscribe...
 local function on_pubsub(event)
 	local stanza = event.stanza;
-	local pubsub = stanza.tags[1];
-	local action = pubsub and pubsub.tags[1];
-	local node = action and action.attr.node;
-	if not is_omemo_node(node) then
-		return;
-	end
-	local service = service_of(event);
-	if not service then
-		return;
-	end
-	open_node(service, node);
-	if stanza.attr.type ~= "set" then
+	local pubsub, action, node, service = open_request(event);
+	if not pubsub or stanza.attr.type ~= "set" then
 		return;
 	end
 	if action.name == "publish" then
@@ -244,19 +252,9 @@ end
 -- narrower access model (or another publish model). Other owner requests
 -- (delete, purge, affiliations) are left alone.
 local function on_pubsub_owner(event)
-	local stanza = event.stanza;
-	local pubsub = stanza.tags[1];
-	local action = pubsub and pubsub.tags[1];
-	local node = action and action.attr.node;
-	if not is_omemo_node(node) then
-		return;
-	end
-	local service = service_of(event);
-	if not service then
-		return;
-	end
-	open_node(service, node);
-	if stanza.attr.type == "set" and action.name == "configure" then
+	local pubsub, action, node = open_request(event);
+	if pubsub and event.stanza.attr.type == "set"
+			and action.name == "configure" then
 		local form = action:get_child("x", xmlns_data);
 		if form and form.attr.type == "submit" then
 			force_form(form, node);
