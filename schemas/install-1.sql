@@ -68,13 +68,6 @@ CREATE TABLE smartoffice.audit_anchor (
     expired_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- Retention period per data class.
-CREATE TABLE smartoffice.retention (
-    class       text PRIMARY KEY CHECK (class IN ('archive', 'muc_archive',
-                    'offline', 'uploads', 'audit')),
-    period      interval NOT NULL CHECK (period > interval '0')
-);
-
 -- Listeners (the Prosody modules) follow zone changes.
 CREATE FUNCTION smartoffice.notify_zones() RETURNS trigger
 LANGUAGE plpgsql AS $$
