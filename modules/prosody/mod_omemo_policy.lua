@@ -298,19 +298,29 @@ local function refusal(stanza, from, reason_code, condition, no_device)
 		local dev_en, dev_ur = so.no_device_text();
 		en, ur = en .. " " .. dev_en, ur .. " " .. dev_ur;
 	end
-	return st.message({
+	local texts = {
+		{ "en", en };
+		{ "ur", ur };
+	};
+	-- Many clients show only the first <text>: put the sender's own
+	-- language first (each stanza carries the stream's xml:lang).
+	local lang = stanza.attr["xml:lang"];
+	if type(lang) == "string" and lang:lower():match("^ur") then
+		texts[1], texts[2] = texts[2], texts[1];
+	end
+	local reply = st.message({
 		type = "error";
 		id = stanza.attr.id;
 		from = from;
 		to = stanza.attr.from;
 	}):tag("error", { type = "modify" })
 		:tag(condition or "policy-violation",
-			{ xmlns = xmlns_stanzas }):up()
-		:text_tag("text", en,
-			{ xmlns = xmlns_stanzas; ["xml:lang"] = "en" })
-		:text_tag("text", ur,
-			{ xmlns = xmlns_stanzas; ["xml:lang"] = "ur" })
-	:up();
+			{ xmlns = xmlns_stanzas }):up();
+	for _, text in ipairs(texts) do
+		reply:text_tag("text", text[2],
+			{ xmlns = xmlns_stanzas; ["xml:lang"] = text[1] });
+	end
+	return reply:up();
 end
 
 local function send_to_sender(origin, stanza)
