@@ -353,6 +353,22 @@ static int cmd_export(struct st_audit_writer *w, const struct audit_opts *o)
 /* Appends EV through W (time now when EV's at_us is 0); WHAT names the
  * command in messages ("audit log"). Returns CLI_EXIT_OK when the record
  * was written or spilled, else the exit status after saying why. */
+/* Says which field of EV so_audit_record_set() refused, and why. */
+static void event_invalid(const struct so_audit_event *ev, const char *what)
+{
+    int i = 0;
+    enum so_err err = so_audit_event_check(ev, &i);
+    const char *name = so_audit_field_name(i);
+
+    if (err == SO_ELIMIT)
+        fprintf(stderr, "%s %s: %s is too long (at most %zu bytes)\n",
+                cli_progname, what, name, so_audit_field_max(i));
+    else
+        fprintf(stderr,
+                "%s %s: %s must be UTF-8 without control characters%s\n",
+                cli_progname, what, name, i < 4 ? ", and not empty" : "");
+}
+
 static int append_event(struct st_audit_writer *w, struct so_audit_event *ev,
                         const char *what)
 {
@@ -371,11 +387,7 @@ static int append_event(struct st_audit_writer *w, struct so_audit_event *ev,
         return CLI_EXIT_DB;
     }
     if (so_audit_record_set(rec, ev) != SO_OK) {
-        fprintf(stderr,
-                "%s %s: --host, --module, --decision and --rule are "
-                "required; values must be short UTF-8 without control "
-                "characters\n",
-                cli_progname, what);
+        event_invalid(ev, what);
         goto out;
     }
     st = st_audit_append(w, rec, 1);

@@ -54,14 +54,11 @@ static int usage_error(const char *what, const char *arg)
     return CLI_EXIT_USAGE;
 }
 
-/* True when S is one line of text for a tab-separated listing. */
+/* True when S is one line of text for a tab-separated listing: UTF-8
+ * without C0 (tabs, newlines) or C1 control characters or DEL. */
 static bool one_line(const char *s)
 {
-    for (; *s != '\0'; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return false;
-    }
-    return true;
+    return so_audit_text_valid(s, strlen(s));
 }
 
 /* Takes A as the subcommand, then the pattern. */
@@ -139,41 +136,82 @@ static int check_args(struct zone_args *a)
         return usage_error("--by WHO is needed ($SUDO_USER and $USER are "
                            "unset)",
                            NULL);
-    if (!one_line(a->reason) || !one_line(a->by))
-        return usage_error("--reason and --by must be one line without "
+    if (!one_line(a->reason))
+        return usage_error("--reason must be one line of UTF-8 without "
                            "tabs or control characters",
+                           NULL);
+    if (!one_line(a->by))
+        return usage_error("--by must be one line of UTF-8 without tabs or "
+                           "control characters",
                            NULL);
     return CLI_EXIT_OK;
 }
 
-/* Records the change of zone PATTERN in the audit trail: who changed it
- * (BY, may be NULL) and what (DECISION). The zone change and its record
- * are two transactions; a failure to write the record is reported. */
-static int zone_audit(const struct zone_args *a, const char *decision,
-                      const char *pattern, const char *by)
-{
+/* The audit record of a change of zone PATTERN, checked before the zone
+ * is touched so that no change goes unrecorded for a bad field. */
+struct zone_event {
     char host[256];
-    struct so_audit_event ev = {0};
+    struct so_audit_event ev;
+};
 
-    if (gethostname(host, sizeof(host)) != 0)
-        strcpy(host, "localhost");
-    host[sizeof(host) - 1] = '\0';
-    ev.host = host;
-    ev.module = "cli";
-    ev.decision = decision;
-    ev.rule = "federation-zone";
-    ev.subject = by != NULL ? by : "";
-    ev.object = pattern;
-    return cli_audit_record(a->conninfo, &ev);
+/* Fills ZE for DECISION on PATTERN by BY (may be NULL). CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE after naming the field that the record cannot hold. */
+static int zone_event_init(struct zone_event *ze, const char *decision,
+                           const char *pattern, const char *by)
+{
+    static const char *const option[SO_AUDIT_NFIELDS] = {
+        "the host name", "the module", "the decision",
+        "the rule",      "--by",       "PATTERN",
+    };
+    enum so_err err;
+    int i = 0;
+
+    memset(ze, 0, sizeof(*ze));
+    if (gethostname(ze->host, sizeof(ze->host)) != 0)
+        strcpy(ze->host, "localhost");
+    ze->host[sizeof(ze->host) - 1] = '\0';
+    ze->ev.host = ze->host;
+    ze->ev.module = "cli";
+    ze->ev.decision = decision;
+    ze->ev.rule = "federation-zone";
+    ze->ev.subject = by != NULL ? by : "";
+    ze->ev.object = pattern;
+    err = so_audit_event_check(&ze->ev, &i);
+    if (err == SO_OK)
+        return CLI_EXIT_OK;
+    if (err == SO_ELIMIT)
+        fprintf(stderr,
+                "%s zone: %s is too long (at most %zu bytes); nothing "
+                "changed\n",
+                cli_progname, option[i], so_audit_field_max(i));
+    else
+        fprintf(stderr,
+                "%s zone: %s must be UTF-8 without control characters; "
+                "nothing changed\n",
+                cli_progname, option[i]);
+    return CLI_EXIT_USAGE;
+}
+
+/* Records the change described by ZE in the audit trail. The zone change
+ * and its record are two transactions; a failure to write the record is
+ * reported. */
+static int zone_audit(const struct zone_args *a, struct zone_event *ze)
+{
+    return cli_audit_record(a->conninfo, &ze->ev);
 }
 
 static int zone_add(struct st_db *db, const struct zone_args *a,
                     const char *pattern)
 {
+    struct zone_event ze;
+    int rc = zone_event_init(&ze, "zone-added", pattern, a->by);
+
+    if (rc != CLI_EXIT_OK)
+        return rc;
     switch (st_zones_add(db, pattern, a->reason, a->by)) {
     case ST_OK:
         printf("added %s\n", pattern);
-        return zone_audit(a, "zone-added", pattern, a->by);
+        return zone_audit(a, &ze);
     case ST_EEXIST:
         fprintf(stderr, "%s: zone %s already exists; nothing changed\n",
                 cli_progname, pattern);
@@ -188,13 +226,18 @@ static int zone_remove(struct st_db *db, const struct zone_args *a,
                        const char *pattern)
 {
     const char *by = getenv("SUDO_USER");
+    struct zone_event ze;
+    int rc;
 
     if (by == NULL || by[0] == '\0')
         by = getenv("USER");
+    rc = zone_event_init(&ze, "zone-removed", pattern, by);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     switch (st_zones_remove(db, pattern)) {
     case ST_OK:
         printf("removed %s\n", pattern);
-        return zone_audit(a, "zone-removed", pattern, by);
+        return zone_audit(a, &ze);
     case ST_ENOENT:
         fprintf(stderr, "%s: zone %s does not exist; nothing removed\n",
                 cli_progname, pattern);

@@ -104,9 +104,8 @@ static int utf8_lead(unsigned char c, unsigned long *min)
     return 0;
 }
 
-/* True when S[0..LEN) is valid UTF-8 (RFC 3629) without C0 or C1 control
- * characters or DEL. */
-static bool text_valid(const char *s, size_t len)
+/* RFC 3629 */
+bool so_audit_text_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -146,10 +145,44 @@ static enum so_err field_check(int i, const char *s, size_t *len)
         return SO_ELIMIT;
     if (n == 0 && field_required[i])
         return SO_EINVAL;
-    if (!text_valid(s, n))
+    if (!so_audit_text_valid(s, n))
         return SO_EINVAL;
     *len = n;
     return SO_OK;
+}
+
+size_t so_audit_field_max(int i)
+{
+    if (i < 0 || i >= SO_AUDIT_NFIELDS)
+        return 0;
+    return field_max[i];
+}
+
+/* Checks every field of EV into LEN; on failure *FIELD is the bad one. */
+static enum so_err event_check(const struct so_audit_event *ev,
+                               size_t len[SO_AUDIT_NFIELDS], int *field)
+{
+    enum so_err err;
+    int i;
+
+    for (i = 0; i < SO_AUDIT_NFIELDS; i++) {
+        err = field_check(i, event_field(ev, i), &len[i]);
+        if (err != SO_OK) {
+            if (field != NULL)
+                *field = i;
+            return err;
+        }
+    }
+    return SO_OK;
+}
+
+enum so_err so_audit_event_check(const struct so_audit_event *ev, int *field)
+{
+    size_t len[SO_AUDIT_NFIELDS];
+
+    if (ev == NULL)
+        return SO_EINVAL;
+    return event_check(ev, len, field);
 }
 
 enum so_err so_audit_record_set(struct so_audit_record *rec,
@@ -161,11 +194,9 @@ enum so_err so_audit_record_set(struct so_audit_record *rec,
 
     if (rec == NULL || ev == NULL)
         return SO_EINVAL;
-    for (i = 0; i < SO_AUDIT_NFIELDS; i++) {
-        err = field_check(i, event_field(ev, i), &len[i]);
-        if (err != SO_OK)
-            return err;
-    }
+    err = event_check(ev, len, NULL);
+    if (err != SO_OK)
+        return err;
     rec->seq = 0;
     rec->at_us = ev->at_us;
     for (i = 0; i < SO_AUDIT_NFIELDS; i++) {

@@ -69,6 +69,19 @@ struct so_audit_event {
 enum so_err so_audit_record_set(struct so_audit_record *rec,
                                 const struct so_audit_event *ev);
 
+/*
+ * Checks EV as so_audit_record_set() does. On failure *FIELD (when not
+ * NULL) is the index of the first bad field, for so_audit_field_name().
+ */
+enum so_err so_audit_event_check(const struct so_audit_event *ev, int *field);
+
+/* The most bytes field I may hold (0 when I is out of range). */
+size_t so_audit_field_max(int i);
+
+/* True when S[0..LEN) is valid UTF-8 without C0 or C1 control characters
+ * or DEL: the text every field must be. */
+bool so_audit_text_valid(const char *s, size_t len);
+
 /* Checks every field of REC as so_audit_record_set() does. */
 enum so_err so_audit_record_check(const struct so_audit_record *rec);
 

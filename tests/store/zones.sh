@@ -90,7 +90,25 @@ check "bad punycode" 2 "not a valid internationalised name" \
 check "no reason" 2 "add needs --reason" "$SO" zone add x.pk
 check "reason with a tab" 2 "one line" \
     "$SO" zone add x.pk --reason "$(printf 'a\tb')"
+# an add whose audit record would be invalid changes nothing: exit 2
+# naming the field, before the zone is touched
+long_by=$(head -c 100000 /dev/zero | tr '\0' a)
+check "by too long" 2 "--by is too long (at most 2047 bytes)" \
+    "$SO" zone add long.example --reason r --by "$long_by"
+check "by with a C1 control" 2 "--by must be" \
+    "$SO" zone add c1.example --reason r --by "$(printf 'a\xc2\x85b')"
+check "reason with a C1 control" 2 "--reason must be" \
+    "$SO" zone add c1.example --reason "$(printf 'a\xc2\x85b')"
+check "reason not UTF-8" 2 "--reason must be" \
+    "$SO" zone add bad8.example --reason "$(printf 'a\xffb')"
+check "by not UTF-8" 2 "--by must be" \
+    "$SO" zone add bad8.example --reason r --by "$(printf 'a\xffb')"
 same "nothing stored" 4 "$("$SO" zone list | wc -l)"
+check "audit log names the bad field" 2 "subject is too long (at most 2047" \
+    "$SO" audit log --host h --module m --decision d --rule r \
+    --subject "$long_by"
+check "audit log names the empty field" 2 "rule must be" \
+    "$SO" audit log --host h --module m --decision d --rule ''
 
 # LISTEN smartoffice_zones: a change notifies, a read does not
 out=$(psql_ -c 'LISTEN smartoffice_zones' \
