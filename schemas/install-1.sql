@@ -23,8 +23,13 @@ CREATE TABLE smartoffice.federation_zone (
     added_by    text NOT NULL CHECK (added_by <> ''),
     added_at    timestamptz NOT NULL DEFAULT now(),
     -- optional SHA-256 fingerprints (hex, lower case) of the peer's
-    -- certificate; empty means any valid certificate
+    -- certificate; empty means any valid certificate. The zone loader
+    -- refuses a whole snapshot with one bad pin, so none gets in.
     pins        text[] NOT NULL DEFAULT '{}'
+                CONSTRAINT federation_zone_pins_check
+                CHECK (array_position(pins, NULL) IS NULL
+                       AND array_to_string(pins, ',')
+                           ~ '^([0-9a-f]{64}(,[0-9a-f]{64})*)?$')
 );
 
 -- Tamper-evident audit trail of policy decisions. No message content,

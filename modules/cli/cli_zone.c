@@ -22,7 +22,13 @@ struct zone_args {
     const char *reason;
     const char *by;
     const char *conninfo;
+    const char *fingerprints[ST_ZONES_PINS_MAX]; /* of pin */
+    size_t nfingerprints;
+    const char *extra; /* a fingerprint too many */
 };
+
+/* A fingerprint as stored: 64 lower-case hex digits. */
+#define PIN_HEX 64
 
 static void zone_usage(FILE *out)
 {
@@ -30,6 +36,8 @@ static void zone_usage(FILE *out)
             "usage: %s zone add [--] PATTERN --reason TEXT [--by WHO] [--db "
             "CONNINFO]\n"
             "       %s zone remove PATTERN [--db CONNINFO]\n"
+            "       %s zone pin PATTERN FINGERPRINT... [--db CONNINFO]\n"
+            "       %s zone unpin PATTERN [--db CONNINFO]\n"
             "       %s zone list [--db CONNINFO]\n\n"
             "Federation is allowed only with the approved zones. PATTERN "
             "is a domain,\n"
@@ -37,6 +45,13 @@ static void zone_usage(FILE *out)
             "every\n"
             "subdomain of it. list prints pattern, reason, who added it "
             "and when\n(UTC), separated by tabs.\n\n"
+            "pin sets the zone's certificate pins: SHA-256 fingerprints of "
+            "the peers'\n"
+            "DER certificates in hex (colons and spaces are ignored; several "
+            "for a\n"
+            "rollover, at most %d). A peer in the zone must then show one of "
+            "them.\n"
+            "unpin removes them all: any valid certificate will do.\n\n"
             "options:\n"
             "  --reason TEXT  why the zone is approved (required by add)\n"
             "  --by WHO       who approves it (default: $SUDO_USER, else "
@@ -44,7 +59,8 @@ static void zone_usage(FILE *out)
             "  --db CONNINFO  libpq connection string (default: "
             "$SMARTOFFICE_DB)\n"
             "  --help         this text\n",
-            cli_progname, cli_progname, cli_progname);
+            cli_progname, cli_progname, cli_progname, cli_progname,
+            cli_progname, ST_ZONES_PINS_MAX);
 }
 
 static int usage_error(const char *what, const char *arg)
@@ -61,15 +77,20 @@ static bool one_line(const char *s)
     return so_audit_text_valid(s, strlen(s));
 }
 
-/* Takes A as the subcommand, then the pattern. */
+/* Takes A as the subcommand, then the pattern, then (pin) fingerprints;
+ * one too many is kept for check_args() to refuse. */
 static int take_positional(struct zone_args *args, const char *a)
 {
     if (args->sub == NULL)
         args->sub = a;
     else if (args->pattern == NULL)
         args->pattern = a;
-    else
+    else if (strcmp(args->sub, "pin") != 0)
         return usage_error("unexpected argument", a);
+    else if (args->nfingerprints < ST_ZONES_PINS_MAX)
+        args->fingerprints[args->nfingerprints++] = a;
+    else
+        args->extra = a;
     return CLI_EXIT_OK;
 }
 
@@ -112,15 +133,23 @@ static int parse_args(int argc, char **argv, struct zone_args *args)
 /* Checks ARGS for SUB and fills in the default --by. */
 static int check_args(struct zone_args *a)
 {
-    bool takes_pattern = strcmp(a->sub, "list") != 0;
+    static const char *const subs[] = {"add", "remove", "pin", "unpin", "list"};
+    bool takes_pattern = strcmp(a->sub, "list") != 0, known = false;
+    size_t i;
 
-    if (strcmp(a->sub, "add") != 0 && strcmp(a->sub, "remove") != 0 &&
-        strcmp(a->sub, "list") != 0)
+    for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+        known = known || strcmp(a->sub, subs[i]) == 0;
+    if (!known)
         return usage_error("unknown subcommand", a->sub);
     if (takes_pattern && a->pattern == NULL)
         return usage_error("no PATTERN given", NULL);
     if (!takes_pattern && a->pattern != NULL)
         return usage_error("unexpected argument", a->pattern);
+    if (strcmp(a->sub, "pin") == 0 && a->nfingerprints == 0)
+        return usage_error("no FINGERPRINT given", NULL);
+    if (a->extra != NULL)
+        return usage_error("too many fingerprints; the first too many is",
+                           a->extra);
     if (strcmp(a->sub, "add") != 0) {
         if (a->reason != NULL || a->by != NULL)
             return usage_error("--reason and --by are for add only", NULL);
@@ -200,6 +229,16 @@ static int zone_audit(const struct zone_args *a, struct zone_event *ze)
     return cli_audit_record(a->conninfo, &ze->ev);
 }
 
+/* Who made a change other than add: $SUDO_USER, else $USER, else NULL. */
+static const char *changed_by(void)
+{
+    const char *by = getenv("SUDO_USER");
+
+    if (by == NULL || by[0] == '\0')
+        by = getenv("USER");
+    return by;
+}
+
 static int zone_add(struct st_db *db, const struct zone_args *a,
                     const char *pattern)
 {
@@ -225,13 +264,9 @@ static int zone_add(struct st_db *db, const struct zone_args *a,
 static int zone_remove(struct st_db *db, const struct zone_args *a,
                        const char *pattern)
 {
-    const char *by = getenv("SUDO_USER");
     struct zone_event ze;
-    int rc;
+    int rc = zone_event_init(&ze, "zone-removed", pattern, changed_by());
 
-    if (by == NULL || by[0] == '\0')
-        by = getenv("USER");
-    rc = zone_event_init(&ze, "zone-removed", pattern, by);
     if (rc != CLI_EXIT_OK)
         return rc;
     switch (st_zones_remove(db, pattern)) {
@@ -240,6 +275,78 @@ static int zone_remove(struct st_db *db, const struct zone_args *a,
         return zone_audit(a, &ze);
     case ST_ENOENT:
         fprintf(stderr, "%s: zone %s does not exist; nothing removed\n",
+                cli_progname, pattern);
+        return CLI_EXIT_INPUT;
+    default:
+        fprintf(stderr, "%s: %s\n", cli_progname, st_db_error(db));
+        return CLI_EXIT_DB;
+    }
+}
+
+/* Normalises the fingerprint IN into OUT: colons and spaces dropped, hex
+ * digits in lower case. False when what is left is not 64 hex digits. */
+static bool fingerprint_normalize(const char *in, char out[PIN_HEX + 1])
+{
+    size_t n = 0;
+
+    for (; *in != '\0'; in++) {
+        char c = *in;
+
+        if (c == ':' || c == ' ')
+            continue;
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c - 'A' + 'a');
+        if (n == PIN_HEX || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    return n == PIN_HEX;
+}
+
+/* Normalises every fingerprint of A into HEX. CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE after naming the first that is not one. */
+static int fingerprints_normalize(const struct zone_args *a,
+                                  char hex[][PIN_HEX + 1])
+{
+    size_t i;
+
+    for (i = 0; i < a->nfingerprints; i++) {
+        if (!fingerprint_normalize(a->fingerprints[i], hex[i])) {
+            fprintf(stderr,
+                    "%s zone: fingerprint %zu is not a SHA-256 fingerprint "
+                    "(64 hex digits; colons and spaces are ignored); nothing "
+                    "changed\n",
+                    cli_progname, i + 1);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Sets the pins of PATTERN to the N normalised fingerprints PINS (none:
+ * unpin). */
+static int zone_pin(struct st_db *db, const struct zone_args *a,
+                    const char *pattern, const char *const *pins, size_t n)
+{
+    bool pin = n > 0;
+    struct zone_event ze;
+    int rc;
+
+    rc = zone_event_init(&ze, pin ? "zone-pinned" : "zone-unpinned", pattern,
+                         changed_by());
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    switch (st_zones_set_pins(db, pattern, pins, n)) {
+    case ST_OK:
+        if (pin)
+            printf("pinned %s (%zu fingerprint%s)\n", pattern, n,
+                   n == 1 ? "" : "s");
+        else
+            printf("unpinned %s\n", pattern);
+        return zone_audit(a, &ze);
+    case ST_ENOENT:
+        fprintf(stderr, "%s: zone %s does not exist; nothing changed\n",
                 cli_progname, pattern);
         return CLI_EXIT_INPUT;
     default:
@@ -271,14 +378,19 @@ int cli_zone_main(int argc, char **argv)
 {
     struct zone_args args = {0};
     char pattern[SO_DOMAIN_BUF], why[160];
+    char hex[ST_ZONES_PINS_MAX][PIN_HEX + 1];
+    const char *pins[ST_ZONES_PINS_MAX];
     struct st_db *db;
+    size_t i;
     int rc;
 
     rc = parse_args(argc, argv, &args);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (args.sub == NULL)
-        return usage_error("no subcommand given (add, remove or list)", NULL);
+        return usage_error("no subcommand given (add, remove, pin, unpin or "
+                           "list)",
+                           NULL);
     rc = check_args(&args);
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -289,6 +401,11 @@ int cli_zone_main(int argc, char **argv)
                 args.pattern, why);
         return CLI_EXIT_USAGE;
     }
+    rc = fingerprints_normalize(&args, hex);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    for (i = 0; i < args.nfingerprints; i++)
+        pins[i] = hex[i];
     rc = cli_db_connect(args.conninfo, &db);
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -296,6 +413,8 @@ int cli_zone_main(int argc, char **argv)
         rc = zone_add(db, &args, pattern);
     else if (strcmp(args.sub, "remove") == 0)
         rc = zone_remove(db, &args, pattern);
+    else if (strcmp(args.sub, "pin") == 0 || strcmp(args.sub, "unpin") == 0)
+        rc = zone_pin(db, &args, pattern, pins, args.nfingerprints);
     else
         rc = zone_list(db);
     st_db_free(db);

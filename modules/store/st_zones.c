@@ -1,6 +1,7 @@
 /*
  * st_zones.c - read and change smartoffice.federation_zone.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@ static const char add_sql[] =
     "VALUES ($1, $2, $3) ON CONFLICT (pattern) DO NOTHING";
 static const char remove_sql[] =
     "DELETE FROM smartoffice.federation_zone WHERE pattern = $1";
+static const char pins_sql[] = "UPDATE smartoffice.federation_zone SET pins = "
+                               "string_to_array($2, ' ') WHERE pattern = $1";
 static const char list_sql[] =
     "SELECT pattern, reason, added_by, "
     "to_char(added_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
@@ -48,6 +51,32 @@ enum st_err st_zones_remove(struct st_db *db, const char *pattern)
     enum st_err err;
 
     err = st_db_exec(db, "removing a zone", remove_sql, 1, params,
+                     PGRES_COMMAND_OK, &res);
+    if (err != ST_OK)
+        return err;
+    if (no_rows(res))
+        err = ST_ENOENT;
+    PQclear(res);
+    return err;
+}
+
+enum st_err st_zones_set_pins(struct st_db *db, const char *pattern,
+                              const char *const *pins, size_t n)
+{
+    char joined[ST_ZONES_PINS_MAX * 65 + 1] = "";
+    const char *params[2] = {pattern, joined};
+    PGresult *res;
+    enum st_err err;
+    size_t i, len = 0;
+
+    if (n > ST_ZONES_PINS_MAX) {
+        st_db_set_error(db, "pinning a zone", "too many pins");
+        return ST_EQUERY;
+    }
+    for (i = 0; i < n; i++)
+        len += (size_t)snprintf(joined + len, sizeof(joined) - len, "%s%.64s",
+                                i > 0 ? " " : "", pins[i]);
+    err = st_db_exec(db, "pinning a zone", pins_sql, 2, params,
                      PGRES_COMMAND_OK, &res);
     if (err != ST_OK)
         return err;

@@ -32,6 +32,15 @@ enum st_err st_zones_add(struct st_db *db, const char *pattern,
 /* Removes PATTERN. ST_ENOENT when it is not there. */
 enum st_err st_zones_remove(struct st_db *db, const char *pattern);
 
+/* The most pins one zone may have. */
+#define ST_ZONES_PINS_MAX 16
+
+/* Sets the pins of PATTERN to the N fingerprints PINS (each 64 lower-case
+ * hex digits; N may be 0 to remove them all). ST_ENOENT when PATTERN is
+ * not there. */
+enum st_err st_zones_set_pins(struct st_db *db, const char *pattern,
+                              const char *const *pins, size_t n);
+
 /* Reads every zone, ordered by pattern, into LIST; free it with
  * st_zone_list_free() whatever the result. */
 enum st_err st_zones_list(struct st_db *db, struct st_zone_list *list);

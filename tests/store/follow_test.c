@@ -242,11 +242,10 @@ static void live_changes(struct st_follow *f)
           "no pins yet", "pins before any were set");
 
     t0 = now_us();
-    sql(out, sizeof(out),
-        "UPDATE smartoffice.federation_zone SET pins = ARRAY['" PIN_UPPER
-        "'] WHERE pattern = '*.follow.example'");
+    run(out, sizeof(out),
+        "\"$SO\" zone pin '*.follow.example' " PIN_UPPER " 2>&1");
     ms = latency(f, has_pins, t0);
-    printf("  pins update (psql started) -> st_follow_pins: %.1f ms\n", ms);
+    printf("  zone pin (CLI started) -> st_follow_pins: %.1f ms\n", ms);
     check(ms >= 0, "a pin arrives within 2 s", "not after %d ms", LIMIT_MS);
     if (st_follow_pins(f, "x.a.follow.example", &pins) == 1)
         check_str("the pin, in lower case",

@@ -110,6 +110,47 @@ check "audit log names the bad field" 2 "subject is too long (at most 2047" \
 check "audit log names the empty field" 2 "rule must be" \
     "$SO" audit log --host h --module m --decision d --rule ''
 
+# pins: only 64 lower-case hex digits reach the table, whoever writes it
+pins_of() {
+    psql "$SMARTOFFICE_DB" -XAtq -c \
+        "SELECT array_to_string(pins, ' ') FROM smartoffice.federation_zone WHERE pattern = '$1'"
+}
+hex_a=$(printf 'a%.0s' {1..64})
+hex_b=$(printf '0123456789abcdef%.0s' {1..4})
+for bad in "NOT-HEX" "${hex_a^^}" "${hex_a:1}" "${hex_a}0" ""; do
+    check "CHECK refuses pin '${bad:0:10}...'" 1 "federation_zone_pins_check" \
+        psql "$SMARTOFFICE_DB" -XAtq -v ON_ERROR_STOP=1 -c \
+        "UPDATE smartoffice.federation_zone SET pins = ARRAY['$hex_a', '$bad'] WHERE pattern = 'health.gov.pk'"
+done
+same "no pin stored by psql" "" "$(pins_of health.gov.pk)"
+colons=$(sed 's/../&:/g; s/:$//' <<<"${hex_a^^}")
+check "pin normalises" 0 "pinned health.gov.pk (2 fingerprints)" \
+    "$SO" zone pin HEALTH.gov.pk. "$colons" "${hex_b:0:32} ${hex_b:32}"
+same "pins stored in lower-case hex" "$hex_a $hex_b" "$(pins_of health.gov.pk)"
+for bad in "${hex_a:1}" "${hex_a}00" "$(sed 's/a/g/' <<<"$hex_a")" \
+    "${hex_a:0:32}-${hex_a:32}" "$(printf '%s\xc2\x85' "$hex_a")"; do
+    check "pin refuses '${bad:0:10}...'" 2 "is not a SHA-256 fingerprint" \
+        "$SO" zone pin health.gov.pk "$hex_b" "$bad"
+done
+check "pin needs a fingerprint" 2 "no FINGERPRINT given" \
+    "$SO" zone pin health.gov.pk
+check "pin a missing zone" 1 "zone nowhere.example does not exist" \
+    "$SO" zone pin nowhere.example "$hex_a"
+same "refused pins change nothing" "$hex_a $hex_b" "$(pins_of health.gov.pk)"
+check "unpin takes no fingerprint" 2 "unexpected argument" \
+    "$SO" zone unpin health.gov.pk "$hex_a"
+check "unpin" 0 "unpinned health.gov.pk" "$SO" zone unpin health.gov.pk
+same "no pins after unpin" "" "$(pins_of health.gov.pk)"
+check "unpin a missing zone" 1 "zone nowhere.example does not exist" \
+    "$SO" zone unpin nowhere.example
+audit_csv=$("$SO" audit export --from 2000-01-01T00:00:00Z \
+    --to 2100-01-01T00:00:00Z --format csv)
+for d in zone-pinned zone-unpinned; do
+    [ "$(grep -c "\"cli\",\"$d\",\"federation-zone\",\"tester\",\"health.gov.pk\"" <<<"$audit_csv")" = 1 ] ||
+        fail "one $d record" "\"cli\",\"$d\",\"federation-zone\",\"tester\",\"health.gov.pk\"" \
+            "$(grep federation-zone <<<"$audit_csv")"
+done
+
 # LISTEN smartoffice_zones: a change notifies, a read does not
 out=$(psql_ -c 'LISTEN smartoffice_zones' \
     -c "\\! \"$SO\" zone add notify.example --reason n >/dev/null" \
