@@ -7,7 +7,7 @@
  *   store:allows(domain)             -> boolean (domain normalised)
  *   store:pins(domain)               -> { "hex sha-256", ... }
  *   store:status()                   -> { source=, zones=, connected=,
- *                                         error=, cache_error=,
+ *                                         error=, invalid=, cache_error=,
  *                                         audit_queued=, audit_dropped=,
  *                                         audit_written=, audit_spilled=,
  *                                         audit_lost= }
@@ -130,7 +130,7 @@ static int l_store_status(lua_State *L)
         st_follow_status(f, &st);
     else
         strcpy(st.error, "closed");
-    lua_createtable(L, 0, 10);
+    lua_createtable(L, 0, 11);
     lua_pushstring(L, st_follow_source_str(st.source));
     lua_setfield(L, -2, "source");
     set_int(L, "zones", (lua_Integer)st.zones);
@@ -138,6 +138,8 @@ static int l_store_status(lua_State *L)
     lua_setfield(L, -2, "connected");
     lua_pushstring(L, st.error);
     lua_setfield(L, -2, "error");
+    lua_pushstring(L, st.invalid);
+    lua_setfield(L, -2, "invalid");
     lua_pushstring(L, st.cache_error);
     lua_setfield(L, -2, "cache_error");
     set_int(L, "audit_queued", (lua_Integer)st.audit_queued);

@@ -73,7 +73,7 @@ end
 
 -- What was last logged, so each change is logged once.
 local last = { connected = nil, source = "none", cache_error = "",
-	dropped = 0, lost = 0, drop_logged_at = 0 };
+	invalid = "", dropped = 0, lost = 0, drop_logged_at = 0 };
 
 local function log_changes(status)
 	if status.connected ~= last.connected then
@@ -86,6 +86,16 @@ local function log_changes(status)
 				safe_error(status.error));
 		end
 		last.connected = status.connected;
+	end
+	if status.invalid ~= last.invalid then
+		if status.invalid ~= "" then
+			module:log("error", "zone data in the database is invalid, "
+				.. "keeping %d zones from %s and retrying: %s", status.zones,
+				status.source, status.invalid);
+		else
+			module:log("info", "zone data in the database is valid again");
+		end
+		last.invalid = status.invalid;
 	end
 	if status.source ~= last.source then
 		if status.source == "cache" then

@@ -25,6 +25,7 @@ enum st_err {
     ST_EQUERY,    /* the server refused a statement */
     ST_EEXIST,    /* the row to add is already there */
     ST_ENOENT,    /* the row to change or remove is not there */
+    ST_EDATA,     /* rows read are not valid (not in canonical form) */
 };
 
 struct st_db;

@@ -40,6 +40,7 @@ struct handover {
     struct st_snapshot *pending; /* owned; NULL when nothing new */
     bool connected;
     char error[256];
+    char invalid[256];
     char cache_error[256];
     struct st_audit_counts counts;
     uint64_t lost;
@@ -70,6 +71,7 @@ struct st_follow {
     bool handed_over; /* some snapshot was handed over */
     bool cache_tried;
     bool spill_pending; /* the spill file may hold records */
+    int64_t reload_ms;  /* when to load invalid zone data again; 0: no */
 };
 
 const char *st_follow_source_str(enum st_follow_source source)
@@ -200,6 +202,16 @@ static void keep_in_cache(struct st_follow *f, const struct st_snapshot *snap)
     set_text(f, f->ho.cache_error, sizeof(f->ho.cache_error), why);
 }
 
+/* The zone data was refused as invalid: the connection is fine, so it
+ * stays (with LISTEN, a correction is seen at once); the last snapshot
+ * stays in force and the load is tried again every BACKOFF_MAX_MS. */
+static void data_invalid(struct st_follow *f)
+{
+    set_text(f, f->ho.invalid, sizeof(f->ho.invalid), st_db_error(f->db));
+    f->reload_ms = now_ms() + BACKOFF_MAX_MS;
+    use_cache(f);
+}
+
 /*
  * Loads the zones and hands them over. The connection may have been reset
  * inside st_db_exec(), losing LISTEN: then LISTEN again and load again,
@@ -209,6 +221,7 @@ static bool refresh(struct st_follow *f)
 {
     struct st_snapshot *snap;
     PGconn *conn = st_db_conn(f->db);
+    enum st_err err;
     int tries;
 
     for (tries = 0; tries < REFRESH_TRIES; tries++) {
@@ -218,8 +231,15 @@ static bool refresh(struct st_follow *f)
                 goto fail;
             f->listen_pid = PQbackendPID(conn);
         }
-        if (st_snapshot_load(f->db, &snap) != ST_OK)
+        err = st_snapshot_load(f->db, &snap);
+        if (err == ST_EDATA) {
+            data_invalid(f);
+            return true;
+        }
+        if (err != ST_OK)
             goto fail;
+        f->reload_ms = 0;
+        set_text(f, f->ho.invalid, sizeof(f->ho.invalid), "");
         keep_in_cache(f, snap);
         hand_over(f, snap);
         if (PQbackendPID(conn) == f->listen_pid)
@@ -345,6 +365,8 @@ static void *follow_main(void *arg)
     while (!atomic_load(&f->stop)) {
         if (f->db == NULL && now_ms() >= f->next_try_ms)
             try_connect(f);
+        else if (f->db != NULL && f->reload_ms != 0 && now_ms() >= f->reload_ms)
+            refresh(f);
         wait_events(f);
         drain(f);
     }
@@ -472,6 +494,7 @@ void st_follow_status(struct st_follow *f, struct st_follow_status *out)
     pthread_mutex_lock(&f->ho.lock);
     out->connected = f->ho.connected;
     memcpy(out->error, f->ho.error, sizeof(out->error));
+    memcpy(out->invalid, f->ho.invalid, sizeof(out->invalid));
     memcpy(out->cache_error, f->ho.cache_error, sizeof(out->cache_error));
     out->audit_written = f->ho.counts.written + f->ho.counts.replayed;
     out->audit_spilled = f->ho.counts.spilled;

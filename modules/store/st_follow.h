@@ -42,6 +42,7 @@ struct st_follow_status {
     size_t zones;                 /* patterns in the current snapshot */
     bool connected;               /* the zone connection is up */
     char error[256];              /* the last database error, "" after a load */
+    char invalid[256];      /* why the zone data was refused, "" after a load */
     char cache_error[256];  /* why the cache was not used or written, or "" */
     size_t audit_queued;    /* records waiting in the queue now */
     uint64_t audit_dropped; /* refused because the queue was full */

@@ -133,7 +133,7 @@ static bool snap_add(struct st_snapshot *s, const char *pattern,
     struct zone *z;
 
     if (!pattern_canonical(pattern)) {
-        set_why(why, whylen, "a pattern is not in normalised form");
+        set_why(why, whylen, "zone %s is not in normalised form", pattern);
         return false;
     }
     if (s->n == s->cap) {
@@ -221,7 +221,7 @@ enum st_err st_snapshot_load(struct st_db *db, struct st_snapshot **out)
     s = snap_new(ST_FOLLOW_DATABASE);
     if (s == NULL)
         goto fail;
-    err = ST_EQUERY;
+    err = ST_EDATA;
     n = PQntuples(res);
     for (i = 0; i < n; i++) {
         if (PQgetisnull(res, i, 0) ||

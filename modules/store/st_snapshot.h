@@ -30,7 +30,7 @@ struct st_snapshot;
  * view. On ST_OK *OUT is the snapshot, owned by the caller
  * (st_snapshot_free()). On failure *OUT is NULL and st_db_error(DB) says
  * why; a pattern or pin in the table that is not in canonical form fails
- * the whole load.
+ * the whole load with ST_EDATA, the reason naming the zone.
  */
 enum st_err st_snapshot_load(struct st_db *db, struct st_snapshot **out);
 

@@ -166,6 +166,22 @@ static bool has_pins(struct st_follow *f)
     return st_follow_pins(f, "a.follow.example", &pins) == 1;
 }
 
+static bool data_refused(struct st_follow *f)
+{
+    struct st_follow_status st;
+
+    st_follow_status(f, &st);
+    return st.invalid[0] != '\0';
+}
+
+static bool data_accepted(struct st_follow *f)
+{
+    struct st_follow_status st;
+
+    st_follow_status(f, &st);
+    return st.invalid[0] == '\0';
+}
+
 static uint64_t want_written, want_spilled;
 
 static bool audit_settled(struct st_follow *f)
@@ -261,6 +277,45 @@ static void live_changes(struct st_follow *f)
           LIMIT_MS);
     check(!st_follow_poll(f), "no change without a change",
           "poll reported a change");
+    run(out, sizeof(out),
+        "\"$SO\" zone add '*.follow.example' --reason t "
+        "--by follow_test 2>&1");
+    check(wait_for(f, zone_present, LIMIT_MS) >= 0, "added again", "no");
+}
+
+/* A pin the loader refuses, as an install older than the table's CHECK
+ * may hold: the data is reported invalid (not the database unreachable),
+ * the last snapshot stays, and a correction is followed at once. */
+static void invalid_data(struct st_follow *f)
+{
+    struct st_follow_status st;
+    char out[512];
+
+    printf("follow: invalid zone data\n");
+    sql(out, sizeof(out),
+        "ALTER TABLE smartoffice.federation_zone "
+        "DROP CONSTRAINT federation_zone_pins_check");
+    sql(out, sizeof(out),
+        "UPDATE smartoffice.federation_zone SET pins = ARRAY['NOT-HEX'] "
+        "WHERE pattern = '*.follow.example'");
+    check(wait_for(f, data_refused, LIMIT_MS) >= 0, "the bad pin is seen",
+          "no invalid data reported within 2 s");
+    st_follow_status(f, &st);
+    check_str("the reason names the zone",
+              "loading zones: zone *.follow.example: a pin is not a "
+              "SHA-256 fingerprint in hex",
+              st.invalid);
+    check(st.connected && st.error[0] == '\0', "still connected",
+          "connected %d, error '%s'", st.connected, st.error);
+    check(st_follow_allows(f, "a.follow.example"), "the last snapshot stays",
+          "a.follow.example denied");
+
+    run(out, sizeof(out), "\"$SO\" zone unpin '*.follow.example' 2>&1");
+    check(wait_for(f, data_accepted, LIMIT_MS) >= 0, "corrected data loads",
+          "still invalid after 2 s");
+    run(out, sizeof(out), "\"$SO\" zone remove '*.follow.example' 2>&1");
+    check(wait_for(f, zone_absent, LIMIT_MS) >= 0, "a removal follows",
+          "a.follow.example still allowed after 2 s");
     run(out, sizeof(out),
         "\"$SO\" zone add '*.follow.example' --reason t "
         "--by follow_test 2>&1");
@@ -373,6 +428,7 @@ int main(int argc, char **argv)
     snprintf(cache, sizeof(cache), "%s/zones.cache", argv[1]);
     f = start();
     live_changes(f);
+    invalid_data(f);
     outage(f);
     st_follow_free(f);
     stored_in_order();
