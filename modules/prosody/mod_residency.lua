@@ -175,6 +175,26 @@ local function should_bounce(origin, stanza)
 	return origin ~= nil and origin.type == "c2s";
 end
 
+-- Counts, audits and logs the refusal of STANZA from ORIGIN (sender
+-- SENDER) to DOMAIN by RULE, and bounces it when it should be: through
+-- SEND, which delivers the bounce to the sender.
+local function refuse_stanza(origin, stanza, sender, rule, domain, send)
+	count_refusal("stanza", rule);
+	audit("refuse", rule, sender, domain);
+	if should_bounce(origin, stanza) then
+		module:log("info", "refused %s from %s to %s: %s, bouncing",
+			stanza.name, sender, domain, rule);
+		send(bounce_of(stanza, domain));
+	else
+		module:log("info", "refused %s from %s to %s: %s, dropping",
+			stanza.name, sender, domain, rule);
+	end
+end
+
+local function send_routed(stanza)
+	module:send(stanza);
+end
+
 -- Above every module that routes: mod_s2s (-1, -10), mod_onions (200).
 -- Returning true means no session is looked up or opened and no DNS
 -- query is made.
@@ -185,20 +205,42 @@ local function on_route_remote(event)
 		return;
 	end
 	local sender = jid_bare(stanza.attr.from) or event.from_host;
-	count_refusal("stanza", rule);
-	audit("refuse", rule, sender, domain);
-	if should_bounce(event.origin, stanza) then
-		module:log("info", "refused %s from %s to %s: %s, bouncing",
-			stanza.name, sender, domain, rule);
-		module:send(bounce_of(stanza, domain));
-	else
-		module:log("info", "refused %s from %s to %s: %s, dropping",
-			stanza.name, sender, domain, rule);
-	end
+	refuse_stanza(event.origin, stanza, sender, rule, domain, send_routed);
 	return true;
 end
 
 module:hook("route/remote", on_route_remote, 1000);
+
+-- A local client's message to a remote domain is judged on the sender's
+-- host before mod_mam archives it for the sender and mod_carbons copies
+-- it to the sender's other devices (both at 0 and below), so a refused
+-- message is in neither. Its bounce goes to the sending session alone:
+-- routed, it would be carbon-copied as an error from a bare JID. At the
+-- same priority as mod_omemo_policy: whichever refuses first ends the
+-- event, so a message is refused and bounced once, by either module.
+-- Messages to local hosts, and everything else, are left to route/remote.
+local function on_pre_message(event)
+	local origin, stanza = event.origin, event.stanza;
+	local to_host = jid_host(stanza.attr.to);
+	if not origin or origin.type ~= "c2s" or not to_host
+		or prosody.hosts[to_host] then
+		return;
+	end
+	local ok, rule, domain = judge(to_host);
+	if ok then
+		return;
+	end
+	local sender = jid_bare(stanza.attr.from)
+		or (origin.username .. "@" .. origin.host);
+	refuse_stanza(origin, stanza, sender, rule, domain, origin.send);
+	return true;
+end
+
+if not is_component then
+	module:hook("pre-message/bare", on_pre_message, 1000);
+	module:hook("pre-message/full", on_pre_message, 1000);
+	module:hook("pre-message/host", on_pre_message, 1000);
+end
 
 -- 2. Server-to-server streams --------------------------------------------
 
