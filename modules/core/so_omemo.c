@@ -294,11 +294,14 @@ static bool device_id_ok(const char *v)
     if (v == NULL || *v == '\0')
         return false;
     for (; *v != '\0'; v++) {
+        uint32_t d = (uint32_t)(*v - '0');
+
         if (*v < '0' || *v > '9')
             return false;
-        id = id * 10 + (uint32_t)(*v - '0');
-        if (id > 0x7fffffffu)
+        /* checked before the step so that the value cannot wrap */
+        if (id > (0x7fffffffu - d) / 10)
             return false;
+        id = id * 10 + d;
     }
     return id > 0;
 }
@@ -918,7 +921,9 @@ static bool from_host(const struct so_policy *policy, const char *from)
     return false;
 }
 
-static bool is_pep_event(const struct so_node *msg)
+/* The pubsub#event child of a PEP notification (XEP-0163: sent from the
+ * owner's bare JID), or NULL when MSG is not one. Borrowed. */
+static const struct so_node *pep_event(const struct so_node *msg)
 {
     const struct so_node *c;
     struct so_jid j;
@@ -927,8 +932,10 @@ static bool is_pep_event(const struct so_node *msg)
         if (is_named(c, "event", NS_PUBSUB_EVENT))
             break;
     if (c == NULL)
-        return false;
-    return so_jid_split(so_node_attr(msg, "from"), &j) && !j.has_resource;
+        return NULL;
+    if (!so_jid_split(so_node_attr(msg, "from"), &j) || j.has_resource)
+        return NULL;
+    return c;
 }
 
 static bool refusable(enum so_class cls)
@@ -991,7 +998,7 @@ static void judge(const struct so_policy *policy, const struct so_node *msg,
                   bool may_unwrap, struct so_verdict *out)
 {
     const char *type = so_node_attr(msg, "type");
-    const struct so_node *inner, *wrapper = NULL;
+    const struct so_node *inner, *wrapper = NULL, *event;
     enum so_mode mode;
     struct content c;
 
@@ -1007,9 +1014,15 @@ static void judge(const struct so_policy *policy, const struct so_node *msg,
         out->reason = SO_R_HOST_HEADLINE;
         return;
     }
-    if (is_pep_event(msg)) {
-        out->reason = SO_R_PEP_EVENT;
-        return;
+    /* A notification passes whole only when nothing beside its event is
+     * content: a server could otherwise wrap plaintext in an empty event. */
+    event = pep_event(msg);
+    if (event != NULL) {
+        analyse(policy, msg, event, &c);
+        if (!refusable(c.cls) && c.rewrite == 0) {
+            out->reason = SO_R_PEP_EVENT;
+            return;
+        }
     }
     /* A wrapper is judged by what it forwards, under the inner type. */
     inner = may_unwrap ? unwrap(msg, &wrapper) : NULL;
