@@ -149,7 +149,10 @@ static void time_format(int64_t at_us, char *buf, size_t len)
         sec--;
     }
     t = (time_t)sec;
-    gmtime_r(&t, &tm);
+    if (gmtime_r(&t, &tm) == NULL) {
+        snprintf(buf, len, "(time out of range: %" PRId64 " us)", at_us);
+        return;
+    }
     n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf + n, len - n, ".%06" PRId64 "Z", us);
 }
@@ -261,9 +264,16 @@ static void json_print(FILE *out, const char *s)
 {
     fputc('"', out);
     for (; *s != '\0'; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', out);
-        fputc(*s, out);
+        unsigned char c = (unsigned char)*s;
+
+        /* RFC 8259 §7: control characters are escaped, so that a field
+         * edited in the database cannot forge a line of the export. */
+        if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else
+            fputc(c, out);
     }
     fputc('"', out);
 }

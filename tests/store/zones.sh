@@ -204,5 +204,22 @@ check "audit names the removed zone" 0 "xn--mgbai9azgqp6j.example" \
 check "audit chain after zone changes" 0 "audit chain intact" \
     "$SO" audit verify
 
+# A field edited in the database to hold a newline cannot forge a line of
+# the JSON export (verify reports the edit; the export stays one line a
+# record).
+psql_ -c "UPDATE smartoffice.audit SET subject = E'x\\nforged' WHERE seq = 1" >/dev/null
+bad=$("$SO" audit export --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z \
+    --format jsonl 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+bad = 0
+for line in sys.stdin:
+    try:
+        json.loads(line)
+    except ValueError:
+        bad += 1
+print(bad)')
+same "export lines that are not JSON" "0" "$bad"
+check "verify names the edited record" 1 "record 1:" "$SO" audit verify
+
 [ "$fails" -eq 0 ] || echo "zones.sh: $fails failed"
 exit $((fails > 0))
