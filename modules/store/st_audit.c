@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 
 #include "st_audit.h"
+#include "st_db.h"
 
 #define ORIGIN_MAX 48    /* bytes of an origin id, with the NUL */
 #define REPLAY_BATCH 256 /* records per replay transaction */
@@ -152,13 +153,12 @@ static bool conn_ready(struct st_audit_writer *w)
     if (w->conn != NULL && PQstatus(w->conn) == CONNECTION_OK)
         return true;
     PQfinish(w->conn);
-    w->conn = PQconnectdb(w->conninfo);
+    w->conn = st_db_connect(w->conninfo);
     if (w->conn == NULL) {
         set_error(w, "connecting to PostgreSQL", "out of memory");
         return false;
     }
-    if (PQstatus(w->conn) != CONNECTION_OK ||
-        PQsetClientEncoding(w->conn, "UTF8") != 0) {
+    if (PQstatus(w->conn) != CONNECTION_OK) {
         set_error(w, "connecting to PostgreSQL", PQerrorMessage(w->conn));
         goto fail;
     }
@@ -433,14 +433,142 @@ static bool write_all(int fd, const char *buf, size_t len)
     return true;
 }
 
-/* Appends the batch to the spill file and fsyncs it. The caller holds the
- * file's lock. */
+/* A run of bytes of the spill file that is not a record. */
+struct span {
+    off_t off;
+    size_t len;
+};
+
+/* Copies SPAN of the spill file, then a newline, to FD. */
+static bool span_copy(struct st_audit_writer *w, int fd, struct span span)
+{
+    char buf[4096];
+
+    while (span.len > 0) {
+        size_t want = span.len < sizeof(buf) ? span.len : sizeof(buf);
+        ssize_t n = pread(w->spill_fd, buf, want, span.off);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            errno = EIO; /* the file is shorter than it was */
+        if (n <= 0 || !write_all(fd, buf, (size_t)n))
+            return false;
+        span.off += n;
+        span.len -= (size_t)n;
+    }
+    return write_all(fd, "\n", 1);
+}
+
+/* Appends the N SPANS of the spill file, one line each, to "<spill>.bad"
+ * and fsyncs it; counts them. */
+static bool bad_save(struct st_audit_writer *w, const struct span *spans,
+                     size_t n)
+{
+    bool ok = true;
+    char *path;
+    size_t i;
+    int fd;
+
+    if (n == 0)
+        return true;
+    path = malloc(strlen(w->spill_path) + sizeof(".bad"));
+    if (path == NULL) {
+        set_error(w, "opening the audit spill's .bad file", "out of memory");
+        return false;
+    }
+    sprintf(path, "%s.bad", w->spill_path);
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    free(path);
+    if (fd < 0) {
+        set_errno(w, "opening the audit spill's .bad file");
+        return false;
+    }
+    for (i = 0; i < n && ok; i++)
+        ok = span_copy(w, fd, spans[i]);
+    if (!ok || fsync(fd) != 0) {
+        set_errno(w, "writing the audit spill's .bad file");
+        ok = false;
+    }
+    close(fd);
+    if (!ok)
+        return false;
+    for (i = 0; i < n; i++) {
+        w->counts.bad_lines++;
+        w->counts.bad_bytes += spans[i].len;
+    }
+    return true;
+}
+
+/* Sets *END to the offset just after the last newline of the first SIZE
+ * bytes of the spill file, 0 when there is none. */
+static bool last_newline_end(struct st_audit_writer *w, off_t size, off_t *end)
+{
+    char buf[4096];
+
+    while (size > 0) {
+        size_t want = size < (off_t)sizeof(buf) ? (size_t)size : sizeof(buf);
+        ssize_t n = pread(w->spill_fd, buf, want, size - (off_t)want);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != (ssize_t)want)
+            return false;
+        while (n > 0 && buf[n - 1] != '\n')
+            n--;
+        if (n > 0) {
+            *end = size - (off_t)want + n;
+            return true;
+        }
+        size -= (off_t)want;
+    }
+    *end = 0;
+    return true;
+}
+
+/*
+ * Sets *SIZE to the spill file's length after cutting off a last line
+ * without its newline (a writer that died mid-append): appending after it
+ * would glue the next record to it. The torn line goes to the .bad file
+ * first; when that fails it is dropped all the same, counted, and the
+ * error kept, so that the records being spilled are not lost with it.
+ */
+static bool spill_trim(struct st_audit_writer *w, off_t *size)
+{
+    struct stat sb;
+    struct span torn;
+    off_t end;
+
+    if (fstat(w->spill_fd, &sb) != 0 ||
+        !last_newline_end(w, sb.st_size, &end)) {
+        set_errno(w, "checking the audit spill file");
+        return false;
+    }
+    *size = end;
+    if (end == sb.st_size)
+        return true;
+    torn.off = end;
+    torn.len = (size_t)(sb.st_size - end);
+    if (!bad_save(w, &torn, 1)) {
+        w->counts.bad_lines++;
+        w->counts.bad_bytes += torn.len;
+    }
+    if (ftruncate(w->spill_fd, end) != 0) {
+        set_errno(w, "cutting a torn line off the audit spill file");
+        return false;
+    }
+    return true;
+}
+
+/* Appends the batch to the spill file and fsyncs it; a failed append is
+ * cut off again. The caller holds the file's lock. */
 static enum st_audit_status spill_write(struct st_audit_writer *w,
                                         const struct batch *b)
 {
     enum st_audit_status st = ST_AUDIT_EIO;
     size_t len = 0, i;
     char *buf, *p;
+    off_t size;
 
     for (i = 0; i < b->n; i++)
         len += line_max(&b->recs[i]);
@@ -452,9 +580,13 @@ static enum st_audit_status spill_write(struct st_audit_writer *w,
     p = buf;
     for (i = 0; i < b->n; i++)
         p = line_format(p, &b->recs[i], b->origins[i]);
+    if (!spill_trim(w, &size))
+        goto out;
     if (!write_all(w->spill_fd, buf, (size_t)(p - buf)) ||
         fsync(w->spill_fd) != 0) {
         set_errno(w, "writing the audit spill file");
+        if (ftruncate(w->spill_fd, size) != 0)
+            set_errno(w, "undoing a failed write to the audit spill file");
         goto out;
     }
     w->counts.spilled += b->n;
@@ -546,10 +678,26 @@ static enum st_audit_status replay_flush(struct st_audit_writer *w,
     return st;
 }
 
+/* Adds SPAN to the N spans at *SPANS, growing the array. */
+static bool span_add(struct span **spans, size_t *n, struct span span)
+{
+    struct span *more;
+
+    if ((*n & (*n - 1)) == 0) {
+        more = realloc(*spans, (*n != 0 ? 2 * *n : 1) * sizeof(**spans));
+        if (more == NULL)
+            return false;
+        *spans = more;
+    }
+    (*spans)[(*n)++] = span;
+    return true;
+}
+
 /*
- * Writes every complete line of the spill file to PostgreSQL in batches,
- * then empties the file. A last line without its newline was cut short by
- * a crash before its append returned, and is dropped. The caller holds
+ * Writes every record of the spill file to PostgreSQL in batches, then
+ * moves the lines that are not records to the .bad file and empties the
+ * spill file. A last line without its newline was cut short by a crash
+ * before its append returned; it is not a record either. The caller holds
  * the file's lock.
  */
 static enum st_audit_status spill_replay(struct st_audit_writer *w)
@@ -558,9 +706,11 @@ static enum st_audit_status spill_replay(struct st_audit_writer *w)
     char(*origins)[ORIGIN_MAX] = NULL;
     enum st_audit_status st = ST_AUDIT_ENOMEM;
     struct batch b = {0};
+    struct span *bad = NULL;
+    size_t nbad = 0;
     char *line = NULL;
     size_t cap = 0;
-    long lineno = 0;
+    off_t off = 0;
     ssize_t len;
     FILE *f = NULL;
     int fd;
@@ -583,20 +733,22 @@ static enum st_audit_status spill_replay(struct st_audit_writer *w)
     }
     st = ST_AUDIT_OK;
     while (st == ST_AUDIT_OK && (len = getline(&line, &cap, f)) > 0) {
-        lineno++;
-        if (line[len - 1] != '\n')
-            break;
-        line[len - 1] = '\0';
-        if (!line_parse(line, &recs[b.n], origins[b.n])) {
-            char where[64];
+        struct span span = {off, (size_t)len};
 
-            snprintf(where, sizeof(where), "line %ld is not a record", lineno);
-            set_error(w, "replaying the audit spill file", where);
-            st = ST_AUDIT_EIO;
-            break;
+        off += len;
+        if (line[len - 1] == '\n') {
+            line[--len] = '\0';
+            span.len--;
+            if (line_parse(line, &recs[b.n], origins[b.n])) {
+                if (++b.n == REPLAY_BATCH)
+                    st = replay_flush(w, &b);
+                continue;
+            }
         }
-        if (++b.n == REPLAY_BATCH)
-            st = replay_flush(w, &b);
+        if (!span_add(&bad, &nbad, span)) {
+            set_error(w, "replaying the audit spill file", "out of memory");
+            st = ST_AUDIT_ENOMEM;
+        }
     }
     if (st == ST_AUDIT_OK && ferror(f)) {
         set_errno(w, "reading the audit spill file");
@@ -604,6 +756,8 @@ static enum st_audit_status spill_replay(struct st_audit_writer *w)
     }
     if (st == ST_AUDIT_OK)
         st = replay_flush(w, &b);
+    if (st == ST_AUDIT_OK && !bad_save(w, bad, nbad))
+        st = ST_AUDIT_EIO;
     if (st == ST_AUDIT_OK &&
         (ftruncate(w->spill_fd, 0) != 0 || fsync(w->spill_fd) != 0)) {
         set_errno(w, "emptying the audit spill file");
@@ -613,6 +767,7 @@ out:
     if (f != NULL)
         fclose(f);
     free(line);
+    free(bad);
     free(origins);
     free(recs);
     return st;

@@ -63,11 +63,17 @@ enum st_audit_status st_audit_append(struct st_audit_writer *w,
 enum st_audit_status st_audit_replay(struct st_audit_writer *w);
 
 /* Records appended to PostgreSQL, spilled, and replayed from the spill
- * file by W so far. */
+ * file by W so far; lines of the spill file that were not records (a
+ * line torn by a crash, a damaged line) and their bytes without the
+ * newline, moved by W to "<spill>.bad" (one per line, fsync'd) instead
+ * of being replayed. A torn line that could not be saved there is
+ * dropped and counted too; st_audit_error() then says why. */
 struct st_audit_counts {
     uint64_t written;
     uint64_t spilled;
     uint64_t replayed;
+    uint64_t bad_lines;
+    uint64_t bad_bytes;
 };
 void st_audit_counts(const struct st_audit_writer *w,
                      struct st_audit_counts *out);

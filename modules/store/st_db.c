@@ -63,13 +63,35 @@ static enum st_err check_encoding(PGconn *conn, char *errbuf, size_t errlen)
     return ST_EENCODING;
 }
 
+PGconn *st_db_connect(const char *conninfo)
+{
+    /* Defaults first: the expanded CONNINFO overrides them. The encoding
+     * comes after it, so it cannot be changed. */
+    static const char *const keys[] = {"connect_timeout",
+                                       "keepalives",
+                                       "keepalives_idle",
+                                       "keepalives_interval",
+                                       "keepalives_count",
+                                       "fallback_application_name",
+                                       "dbname",
+                                       "client_encoding",
+                                       NULL};
+    const char *values[] = {"5",
+                            "1",
+                            "10",
+                            "5",
+                            "3",
+                            "smartoffice",
+                            conninfo != NULL ? conninfo : "",
+                            "UTF8",
+                            NULL};
+
+    return PQconnectdbParams(keys, values, 1);
+}
+
 enum st_err st_db_open(const char *conninfo, struct st_db **out, char *errbuf,
                        size_t errlen)
 {
-    static const char *const keys[] = {"dbname", "client_encoding",
-                                       "fallback_application_name", NULL};
-    const char *values[] = {conninfo != NULL ? conninfo : "", "UTF8",
-                            "smartoffice", NULL};
     struct st_db *db;
     enum st_err err = ST_ENOMEM;
 
@@ -79,7 +101,7 @@ enum st_err st_db_open(const char *conninfo, struct st_db **out, char *errbuf,
         format_err(errbuf, errlen, "connecting to the database: out of memory");
         goto fail;
     }
-    db->conn = PQconnectdbParams(keys, values, 1);
+    db->conn = st_db_connect(conninfo);
     if (db->conn == NULL) {
         format_err(errbuf, errlen, "connecting to the database: out of memory");
         goto fail_db;

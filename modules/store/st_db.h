@@ -31,6 +31,16 @@ enum st_err {
 struct st_db;
 
 /*
+ * Starts a blocking connection for CONNINFO (libpq connection string; NULL
+ * or "" uses libpq's defaults and PG* variables) with the store's
+ * defaults, which CONNINFO may override: connect_timeout=5, keepalives=1,
+ * keepalives_idle=10, keepalives_interval=5, keepalives_count=3. The
+ * client encoding is always UTF8. The caller owns the result (PQfinish),
+ * which may be a failed connection; NULL only when memory ran out.
+ */
+PGconn *st_db_connect(const char *conninfo);
+
+/*
  * Connects with the libpq connection string CONNINFO (NULL or "" uses
  * libpq's defaults and PG* variables) and checks the database encoding.
  * On ST_OK *OUT is a handle to free with st_db_free(). On failure *OUT is

@@ -2,7 +2,9 @@
 # tests/store/audit.sh - the audit chain against a real PostgreSQL: it
 # verifies, then fails at exactly the record that was changed, deleted or
 # inserted; expiry (by date or by age) leaves an anchor that verification
-# starts from and a record of itself; export gives a range; PostgreSQL stopped while records keep coming loses none.
+# starts from and a record of itself; export gives a range; PostgreSQL
+# stopped while records keep coming loses none; a torn or damaged line in
+# the spill file goes to <spill>.bad and replay carries on past it.
 #
 # Run by tests/store/run (SMARTOFFICE_DB, PG_DIR, SO, TOP set). Uses its
 # own database in that cluster so other scripts' records do not mix in.
@@ -246,6 +248,34 @@ expect "no record stored twice" "202|202" \
             WHERE module = 'outage'")"
 expect "chain intact after the second replay" \
     "audit chain intact: 214 records, seq 11..224 (from the anchor at 10)" \
+    "$(verify)"
+
+echo "audit: a torn and a damaged line in the spill file while PostgreSQL is down"
+"$TOP/scripts/pg-stack" stop "$PG_DIR" >/dev/null 2>&1
+for i in 1 2; do
+    log torn refuse plaintext "t$i@gov.pk" "" >/dev/null 2>&1 || fail=1
+done
+printf 'not a record\n1\tdead-1\t0\tgov.pk\ttorn\trefuse\tpla' \
+    >>"$SMARTOFFICE_AUDIT_SPILL"
+for i in 3 4; do
+    log torn refuse plaintext "t$i@gov.pk" "" >/dev/null 2>&1 || fail=1
+done
+expect "the torn line was cut off before the next append" \
+    "$(printf '1\tdead-1\t0\tgov.pk\ttorn\trefuse\tpla')" \
+    "$(cat "$SMARTOFFICE_AUDIT_SPILL.bad")"
+"$TOP/scripts/pg-stack" start "$PG_DIR" >/dev/null 2>&1 || fail=1
+log torn refuse plaintext "t5@gov.pk" "" >/dev/null 2>&1 || fail=1
+expect "spill file empty after replay" 0 \
+    "$(stat -c %s "$SMARTOFFICE_AUDIT_SPILL")"
+expect "every complete record stored once, in order" \
+    "t1@gov.pk t2@gov.pk t3@gov.pk t4@gov.pk t5@gov.pk" \
+    "$(sql "SELECT string_agg(subject, ' ' ORDER BY seq)
+            FROM smartoffice.audit WHERE module = 'torn'")"
+expect "the damaged line went to .bad after the torn one" \
+    "$(printf '1\tdead-1\t0\tgov.pk\ttorn\trefuse\tpla\nnot a record')" \
+    "$(cat "$SMARTOFFICE_AUDIT_SPILL.bad")"
+expect "chain intact after the replay" \
+    "audit chain intact: 219 records, seq 11..229 (from the anchor at 10)" \
     "$(verify)"
 
 psql "$base_db" -X -q -c "DROP DATABASE smartoffice_audit" >/dev/null 2>&1
