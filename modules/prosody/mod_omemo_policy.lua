@@ -8,7 +8,6 @@
 
 local st = require "util.stanza";
 local jid = require "util.jid";
-local configmanager = require "core.configmanager";
 local usermanager = require "core.usermanager";
 
 local jid_bare, jid_host = jid.bare, jid.host;
@@ -125,63 +124,10 @@ local function load_policy(defaults_only)
 	return policy;
 end
 
--- The number of one-character edits that turn A into B (Levenshtein).
-local function edit_distance(a, b)
-	local prev = {};
-	for j = 0, #b do
-		prev[j] = j;
-	end
-	for i = 1, #a do
-		local cur = { [0] = i };
-		for j = 1, #b do
-			local cost = a:byte(i) == b:byte(j) and 0 or 1;
-			cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-		end
-		prev = cur;
-	end
-	return prev[#b];
-end
-
--- The option NAME was probably meant to be (at most two edits away), or
--- nil; true when NAME is an option.
-local function option_meant(name, known)
-	local nearest, best = nil, 3;
-	for _, option in ipairs(known) do
-		if option == name then
-			return true;
-		end
-		local d = edit_distance(name, option);
-		if d < best then
-			nearest, best = option, d;
-		end
-	end
-	return nearest;
-end
-
--- Prosody ignores an option nobody reads, so a misspelled
--- "omemo_policy_*" would leave the default in force unseen: each one in
--- this host's section or the global one is logged as an error.
+-- Prosody ignores an option nobody reads: a misspelled "omemo_policy_*"
+-- in this host's section or the global one is logged as an error.
 local function check_option_names()
-	local known = {};
-	local options, option_prefix = so.options("omemo_policy");
-	for _, opt in ipairs(options) do
-		known[#known + 1] = opt.prosody;
-	end
-	local config, seen = configmanager.getconfig(), {};
-	for _, section in ipairs({ module.host, "*" }) do
-		for key in pairs(config[section] or {}) do
-			if type(key) == "string" and not seen[key]
-			and key:sub(1, #option_prefix) == option_prefix then
-				seen[key] = true;
-				local meant = option_meant(key, known);
-				if meant ~= true then
-					module:log("error", "unknown option %s in the config, "
-						.. "ignored%s", loggable(key), meant
-						and ("; did you mean " .. meant .. "?") or "");
-				end
-			end
-		end
-	end
+	module:require("smartoffice_options").check(so, "omemo_policy");
 end
 
 check_option_names();

@@ -18,6 +18,8 @@ local timer = require "util.timer";
 local jid_bare, jid_host = jid.bare, jid.host;
 
 local so = module:require("smartoffice_loader");
+-- A misspelled option would leave its default in force unseen.
+module:require("smartoffice_options").check(so, "residency");
 
 local xmlns_stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
 

@@ -17,6 +17,8 @@
 module:set_global();
 
 local so = module:require("smartoffice_loader");
+-- A misspelled option would leave its default in force unseen.
+module:require("smartoffice_options").check(so, "smartoffice_store");
 
 local resolve_relative_path = require "util.paths".resolve_relative_path;
 
