@@ -27,37 +27,37 @@ static bool no_rows(const PGresult *res)
     return strcmp(PQcmdTuples((PGresult *)res), "0") == 0;
 }
 
+/* Runs a statement that changes one zone; MISSING is the result when it
+ * changed no row (the zone exists already, or does not exist). */
+static enum st_err change_zone(struct st_db *db, const char *what,
+                               const char *sql, int n,
+                               const char *const *params, enum st_err missing)
+{
+    PGresult *res;
+    enum st_err err;
+
+    err = st_db_exec(db, what, sql, n, params, PGRES_COMMAND_OK, &res);
+    if (err != ST_OK)
+        return err;
+    if (no_rows(res))
+        err = missing;
+    PQclear(res);
+    return err;
+}
+
 enum st_err st_zones_add(struct st_db *db, const char *pattern,
                          const char *reason, const char *by)
 {
     const char *params[3] = {pattern, reason, by};
-    PGresult *res;
-    enum st_err err;
 
-    err = st_db_exec(db, "adding a zone", add_sql, 3, params, PGRES_COMMAND_OK,
-                     &res);
-    if (err != ST_OK)
-        return err;
-    if (no_rows(res))
-        err = ST_EEXIST;
-    PQclear(res);
-    return err;
+    return change_zone(db, "adding a zone", add_sql, 3, params, ST_EEXIST);
 }
 
 enum st_err st_zones_remove(struct st_db *db, const char *pattern)
 {
     const char *params[1] = {pattern};
-    PGresult *res;
-    enum st_err err;
 
-    err = st_db_exec(db, "removing a zone", remove_sql, 1, params,
-                     PGRES_COMMAND_OK, &res);
-    if (err != ST_OK)
-        return err;
-    if (no_rows(res))
-        err = ST_ENOENT;
-    PQclear(res);
-    return err;
+    return change_zone(db, "removing a zone", remove_sql, 1, params, ST_ENOENT);
 }
 
 enum st_err st_zones_set_pins(struct st_db *db, const char *pattern,
@@ -65,8 +65,6 @@ enum st_err st_zones_set_pins(struct st_db *db, const char *pattern,
 {
     char joined[ST_ZONES_PINS_MAX * 65 + 1] = "";
     const char *params[2] = {pattern, joined};
-    PGresult *res;
-    enum st_err err;
     size_t i, len = 0;
 
     if (n > ST_ZONES_PINS_MAX) {
@@ -76,14 +74,7 @@ enum st_err st_zones_set_pins(struct st_db *db, const char *pattern,
     for (i = 0; i < n; i++)
         len += (size_t)snprintf(joined + len, sizeof(joined) - len, "%s%.64s",
                                 i > 0 ? " " : "", pins[i]);
-    err = st_db_exec(db, "pinning a zone", pins_sql, 2, params,
-                     PGRES_COMMAND_OK, &res);
-    if (err != ST_OK)
-        return err;
-    if (no_rows(res))
-        err = ST_ENOENT;
-    PQclear(res);
-    return err;
+    return change_zone(db, "pinning a zone", pins_sql, 2, params, ST_ENOENT);
 }
 
 enum st_err st_zones_list(struct st_db *db, struct st_zone_list *list)
