@@ -54,28 +54,7 @@ struct flood {
 };
 
 static const char omemo_fmt[] =
-    "<message type='chat' to='%s' id='m%lu'>"
-    "<encrypted xmlns='eu.siacs.conversations.axolotl'>"
-    "<header sid='1837462910'>"
-    "<key rid='420981347'>MwohBUx3lmOI7bbbVOaS3SzTFEcCYvuhXWRQ8oxsXhjwpRFJ"
-    "EAAYACIwq0fDNDO6n5Fgo5nLcOg04/Cc0g3ggN85LTVhvcV7t3W6eObvWj1tRpN8Tqn3"
-    "wYG3MDBTLQ==</key>"
-    "<key rid='1094732751'>MwohBXsbmN3rlf8NlMmmJX5GqZHHnM0UdSJibQxkGFNbAk"
-    "Q7EAEYACIwnBtbm5KjWTzCQ9n5ql+CnDZd3CcoDi5KwiN3/l/4Vmc9lbXj1FmlGHn7Y"
-    "Zb2AkNPHQ==</key>"
-    "<iv>meuCrkRg5+TG+aWM</iv>"
-    "</header>"
-    "<payload>nV68oN2NgidAcVpyxbA5SOLUFJGWqwJO3RVFXV/4k50+fuhOBdGg0sOk"
-    "</payload>"
-    "</encrypted>"
-    "<body>I sent you an OMEMO encrypted message but your client doesn't "
-    "seem to support that. Find more information on "
-    "https://conversations.im/omemo</body>"
-    "<encryption xmlns='urn:xmpp:eme:0' "
-    "namespace='eu.siacs.conversations.axolotl' name='OMEMO'/>"
-    "<store xmlns='urn:xmpp:hints'/>"
-    "<request xmlns='urn:xmpp:receipts'/>"
-    "<markable xmlns='urn:xmpp:chat-markers:0'/>"
+    "<message type='chat' to='%s' id='m%lu'>" BENCH_OMEMO_OPEN BENCH_OMEMO_CLOSE
     "<origin-id xmlns='urn:xmpp:sid:0' id='m%lu'/>"
     "<active xmlns='http://jabber.org/protocol/chatstates'/>"
     "</message>";
