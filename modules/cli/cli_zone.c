@@ -33,11 +33,12 @@ struct zone_args {
 static void zone_usage(FILE *out)
 {
     fprintf(out,
-            "usage: %s zone add [--] PATTERN --reason TEXT [--by WHO] [--db "
+            "usage: %s zone add PATTERN --reason TEXT [--by WHO] [--db "
             "CONNINFO]\n"
-            "       %s zone remove PATTERN [--db CONNINFO]\n"
-            "       %s zone pin PATTERN FINGERPRINT... [--db CONNINFO]\n"
-            "       %s zone unpin PATTERN [--db CONNINFO]\n"
+            "       %s zone remove PATTERN [--by WHO] [--db CONNINFO]\n"
+            "       %s zone pin PATTERN FINGERPRINT... [--by WHO] [--db "
+            "CONNINFO]\n"
+            "       %s zone unpin PATTERN [--by WHO] [--db CONNINFO]\n"
             "       %s zone list [--db CONNINFO]\n\n"
             "Federation is allowed only with the approved zones. PATTERN "
             "is a domain,\n"
@@ -54,8 +55,8 @@ static void zone_usage(FILE *out)
             "unpin removes them all: any valid certificate will do.\n\n"
             "options:\n"
             "  --reason TEXT  why the zone is approved (required by add)\n"
-            "  --by WHO       who approves it (default: $SUDO_USER, else "
-            "$USER)\n"
+            "  --by WHO       who makes the change, for the audit trail\n"
+            "                 (default: $SUDO_USER, else $USER)\n"
             "  --db CONNINFO  libpq connection string (default: "
             "$SMARTOFFICE_DB)\n"
             "  --help         this text\n",
@@ -150,12 +151,16 @@ static int check_args(struct zone_args *a)
     if (a->extra != NULL)
         return usage_error("too many fingerprints; the first too many is",
                            a->extra);
-    if (strcmp(a->sub, "add") != 0) {
+    if (!takes_pattern) {
         if (a->reason != NULL || a->by != NULL)
-            return usage_error("--reason and --by are for add only", NULL);
+            return usage_error("--reason and --by are for changes only", NULL);
         return CLI_EXIT_OK;
     }
-    if (a->reason == NULL || a->reason[0] == '\0')
+    /* Every change names who made it, for its audit record. */
+    if (strcmp(a->sub, "add") != 0 && a->reason != NULL)
+        return usage_error("--reason is for add only", NULL);
+    if (strcmp(a->sub, "add") == 0 &&
+        (a->reason == NULL || a->reason[0] == '\0'))
         return usage_error("add needs --reason TEXT", NULL);
     if (a->by == NULL)
         a->by = getenv("SUDO_USER");
@@ -165,7 +170,7 @@ static int check_args(struct zone_args *a)
         return usage_error("--by WHO is needed ($SUDO_USER and $USER are "
                            "unset)",
                            NULL);
-    if (!one_line(a->reason))
+    if (a->reason != NULL && !one_line(a->reason))
         return usage_error("--reason must be one line of UTF-8 without "
                            "tabs or control characters",
                            NULL);
@@ -229,16 +234,6 @@ static int zone_audit(const struct zone_args *a, struct zone_event *ze)
     return cli_audit_record(a->conninfo, &ze->ev);
 }
 
-/* Who made a change other than add: $SUDO_USER, else $USER, else NULL. */
-static const char *changed_by(void)
-{
-    const char *by = getenv("SUDO_USER");
-
-    if (by == NULL || by[0] == '\0')
-        by = getenv("USER");
-    return by;
-}
-
 static int zone_add(struct st_db *db, const struct zone_args *a,
                     const char *pattern)
 {
@@ -265,7 +260,7 @@ static int zone_remove(struct st_db *db, const struct zone_args *a,
                        const char *pattern)
 {
     struct zone_event ze;
-    int rc = zone_event_init(&ze, "zone-removed", pattern, changed_by());
+    int rc = zone_event_init(&ze, "zone-removed", pattern, a->by);
 
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -334,7 +329,7 @@ static int zone_pin(struct st_db *db, const struct zone_args *a,
     int rc;
 
     rc = zone_event_init(&ze, pin ? "zone-pinned" : "zone-unpinned", pattern,
-                         changed_by());
+                         a->by);
     if (rc != CLI_EXIT_OK)
         return rc;
     switch (st_zones_set_pins(db, pattern, pins, n)) {

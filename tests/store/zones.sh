@@ -201,6 +201,18 @@ check "audit has zone-added" 0 "\"zone-added\",\"federation-zone\"" \
     --format csv
 check "audit names the removed zone" 0 "xn--mgbai9azgqp6j.example" \
     "$SO" audit export --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z
+# Every change, not only add, names who made it.
+"$SO" zone add whoami.example --reason "who test" --by alice >/dev/null 2>&1
+check "remove without anyone to name" 2 "--by WHO is needed" \
+    env -u SUDO_USER -u USER "$SO" zone remove whoami.example
+check "pin without anyone to name" 2 "--by WHO is needed" \
+    env -u SUDO_USER -u USER "$SO" zone pin whoami.example \
+    "$(printf '%064d' 0)"
+check "remove by someone named" 0 "removed whoami.example" \
+    env -u SUDO_USER -u USER "$SO" zone remove whoami.example --by dana
+check "the removal names who" 0 '"zone-removed","federation-zone","dana","whoami.example"' \
+    "$SO" audit export --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z \
+    --format csv
 check "audit chain after zone changes" 0 "audit chain intact" \
     "$SO" audit verify
 
