@@ -516,6 +516,10 @@ int cli_audit_main(int argc, char **argv)
     }
     sub = argv[1];
     for (i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            audit_usage(stdout);
+            return CLI_EXIT_OK;
+        }
         if (!opt_take(&o, argc, argv, &i))
             return CLI_EXIT_USAGE;
     }
