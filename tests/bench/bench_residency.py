@@ -113,7 +113,8 @@ def change(client, domain, verb, tag):
     starting it to the first probe with the new outcome."""
     args = [SO, "zone", verb]
     if verb == "add":
-        args += ["--reason", "bench", "--by", "tests/bench", "--"]
+        args += ["--reason", "bench"]
+    args += ["--by", "tests/bench", "--"]
     args.append(domain)
     time.sleep(random.uniform(0, JITTER))
     client.drain()

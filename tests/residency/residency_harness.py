@@ -130,7 +130,8 @@ class Postgres:
                        "--by", "tests/residency", "--", pattern)
 
     def zone_remove(self, pattern):
-        return self.so("zone", "remove", pattern)
+        return self.so("zone", "remove", "--by", "tests/residency", "--",
+                       pattern)
 
     def set_zones(self, patterns):
         """Makes the zone table exactly PATTERNS (as stored)."""
