@@ -27,8 +27,8 @@ CORE_SRC := $(wildcard modules/core/*.c)
 CORE_OBJ := $(CORE_SRC:modules/core/%.c=$(B)/obj/core/%.o)
 CORE_LIB := $(B)/lib/libsmartoffice-core.a
 # What linking the core needs: expat (so_xml), libidn2 (domain names),
-# OpenSSL's libcrypto (audit hashes).
-CORE_LIBS := -lexpat -lidn2 -lcrypto
+# OpenSSL's libcrypto (audit hashes), utf8proc (folding names).
+CORE_LIBS := -lexpat -lidn2 -lcrypto -lutf8proc
 STORE_SRC := $(wildcard modules/store/*.c)
 STORE_OBJ := $(STORE_SRC:modules/store/%.c=$(B)/obj/store/%.o)
 STORE_LIB := $(B)/lib/libsmartoffice-store.a
@@ -36,6 +36,10 @@ STORE_LIBS := -lpq -lpthread
 PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 CLI_SRC := $(wildcard modules/cli/*.c)
 CLI_OBJ := $(CLI_SRC:modules/cli/%.c=$(B)/obj/cli/%.o)
+# The CLI reads HR's CSV files with libcsv.
+CLI_LIBS := -lcsv
+DIR_SRC := $(wildcard modules/directory/*.c)
+DIR_OBJ := $(DIR_SRC:modules/directory/%.c=$(B)/obj/directory/%.o)
 PROSODY_SRC := $(wildcard modules/prosody/*.c)
 PROSODY_OBJ := $(PROSODY_SRC:modules/prosody/%.c=$(B)/obj/prosody/%.o)
 PROSODY_LUA := $(wildcard modules/prosody/*.lua)
@@ -81,7 +85,17 @@ $(B)/obj/cli/%.o: modules/cli/%.c $(wildcard modules/*/*.h)
 $(B)/bin/smartoffice: $(CLI_OBJ) $(STORE_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(STORE_LIB) $(CORE_LIB) $(STORE_LIBS) \
-		$(CORE_LIBS)
+		$(CORE_LIBS) $(CLI_LIBS)
+
+$(B)/obj/directory/%.o: modules/directory/%.c $(wildcard modules/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(STROPHE_CFLAGS) $(PQ_CFLAGS) -Imodules/store \
+		-Imodules/directory -c $< -o $@
+
+$(B)/bin/smartoffice-directory: $(DIR_OBJ) $(STORE_LIB) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(DIR_OBJ) $(STORE_LIB) $(CORE_LIB) \
+		$(STROPHE_LIBS) $(STORE_LIBS) $(CORE_LIBS)
 
 $(B)/obj/prosody/%.o: modules/prosody/%.c $(wildcard modules/*/*.h)
 	@mkdir -p $(@D)
@@ -163,7 +177,8 @@ format-check:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/smartoffice/prosody
-	install -m 0755 $(B)/bin/smartoffice $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(B)/bin/smartoffice $(B)/bin/smartoffice-directory \
+		$(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(B)/prosody/smartoffice.so $(B)/prosody/*.lua \
 		$(DESTDIR)$(PREFIX)/lib/smartoffice/prosody/
 	install -d $(DESTDIR)$(PREFIX)/share/smartoffice/schemas

@@ -79,6 +79,40 @@ static const struct so_option store_options[] = {
     {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
 };
 
+/* smartoffice-directory, the directory component: its configuration
+ * file holds "name = value" lines. */
+static const struct so_option directory_options[] = {
+    {"jid", SO_OPT_STRING, NULL, NULL,
+     "the component's address, as the server's Component line names it "
+     "(directory.example.gov.pk)"},
+    {"secret", SO_OPT_STRING, NULL, NULL,
+     "the component secret shared with the server (XEP-0114)"},
+    {"server", SO_OPT_STRING, "127.0.0.1", NULL,
+     "address of the server's component port"},
+    {"port", SO_OPT_INT, "5347", NULL, "the server's component port"},
+    {"domains", SO_OPT_LIST, NULL, NULL,
+     "domains whose users may search; unset: the domain the component's "
+     "address is under"},
+    {"db", SO_OPT_STRING, NULL, NULL,
+     "libpq connection string of the Smart Office database; unset: "
+     "libpq's PG* variables"},
+    {"page_size", SO_OPT_INT, "20", NULL,
+     "results per page when the client asks for no size (XEP-0059)"},
+    {"rate_burst", SO_OPT_INT, "10", NULL,
+     "searches a user may make at once before the rate limit applies"},
+    {"rate_per_minute", SO_OPT_INT, "30", NULL,
+     "searches per minute a user may make on average"},
+    {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
+};
+
+/* mod_gov_directory. */
+static const struct so_option gov_directory_options[] = {
+    {"roster_max", SO_OPT_INT, "150", NULL,
+     "largest office shown as a roster group; a larger one shows only its "
+     "first members by name"},
+    {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
+};
+
 static const struct so_option_set sets[] = {
     {"omemo_policy", "omemo_policy_",
      "each VirtualHost and MUC Component that loads mod_omemo_policy, or "
@@ -90,6 +124,11 @@ static const struct so_option_set sets[] = {
      false, residency_options},
     {"smartoffice_store", "smartoffice_", "the global section", false,
      store_options},
+    {"directory", "", "the configuration file of smartoffice-directory",
+     false, directory_options},
+    {"gov_directory", "gov_directory_",
+     "each VirtualHost that loads mod_gov_directory, or the global section",
+     false, gov_directory_options},
     {NULL, NULL, NULL, false, NULL},
 };
 
