@@ -238,6 +238,61 @@ CREATE TRIGGER rollout_exception_changed
     AFTER INSERT OR UPDATE OR DELETE ON smartoffice.rollout_exception
     FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.notify_directory();
 
+-- Accounts the rollout created on the host for directory employees
+-- (`smartoffice rollout provision CITY`). The activation secret is
+-- stored only as its SHA-256 hash and expires; the host module creates
+-- the account through its own account interface and activates it when a
+-- client presents the secret (docs/modules/rollout.md).
+CREATE TABLE smartoffice.rollout_account (
+    employee_no      text PRIMARY KEY
+                     REFERENCES smartoffice.employee (employee_no),
+    jid              text NOT NULL UNIQUE CHECK (jid <> ''),
+    state            text NOT NULL CHECK (state IN ('provisioned', 'active',
+                         'deprovisioned')),
+    secret_hash      bytea CHECK (length(secret_hash) = 32),
+    secret_expires   timestamptz,
+    provisioned_at   timestamptz NOT NULL DEFAULT now(),
+    provisioned_by   text NOT NULL CHECK (provisioned_by <> ''),
+    activated_at     timestamptz,
+    deprovisioned_at timestamptz,
+    change           bigint NOT NULL
+                     DEFAULT nextval('smartoffice.directory_change'),
+    CHECK ((secret_hash IS NULL) = (secret_expires IS NULL))
+);
+CREATE INDEX rollout_account_change ON smartoffice.rollout_account (change);
+
+-- Counters the host modules add to, per day and city: messages sent, and
+-- of those refused by the encryption policy (no content, only counts);
+-- and users online now, per host and city, refreshed by the host.
+CREATE TABLE smartoffice.rollout_counter (
+    day         date NOT NULL,
+    city        text NOT NULL,
+    sent        bigint NOT NULL DEFAULT 0 CHECK (sent >= 0),
+    refused     bigint NOT NULL DEFAULT 0 CHECK (refused >= 0),
+    PRIMARY KEY (day, city)
+);
+CREATE TABLE smartoffice.rollout_online (
+    host        text NOT NULL,
+    city        text NOT NULL,
+    online      integer NOT NULL CHECK (online >= 0),
+    at          timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (host, city)
+);
+
+CREATE FUNCTION smartoffice.rollout_account_touch() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.change := nextval('smartoffice.directory_change');
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER rollout_account_touched BEFORE UPDATE
+    ON smartoffice.rollout_account
+    FOR EACH ROW EXECUTE FUNCTION smartoffice.rollout_account_touch();
+CREATE TRIGGER rollout_account_changed
+    AFTER INSERT OR UPDATE OR DELETE ON smartoffice.rollout_account
+    FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.notify_directory();
+
 INSERT INTO smartoffice.schema_version (version) VALUES (2);
 
 COMMIT;
