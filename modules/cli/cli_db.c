@@ -1,6 +1,7 @@
 /*
- * cli_db.c - smartoffice db: install the schema, show its version; and the
- * connection helpers every database subcommand shares.
+ * cli_db.c - smartoffice db: install the schema, upgrade it step by step,
+ * show its version; and the connection helpers every database subcommand
+ * shares.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -14,9 +15,10 @@
 #include "cli.h"
 #include "st_db.h"
 
-/* The schema version this build installs: schemas/install-N.sql. */
-#define SCHEMA_VERSION "1"
-#define SCHEMA_FILE "install-" SCHEMA_VERSION ".sql"
+/* The newest schema version, which this build installs from
+ * schemas/install-N.sql and upgrades to through schemas/upgrade-M-(M+1).sql
+ * from every older version M. */
+#define SCHEMA_NEWEST 2
 #define SCHEMA_MAX (1024 * 1024)
 
 #ifndef CLI_SCHEMAS_DIR
@@ -32,17 +34,22 @@ static void db_usage(FILE *out)
 {
     fprintf(out,
             "usage: %s db init [--db CONNINFO]\n"
+            "       %s db upgrade [--db CONNINFO]\n"
             "       %s db status [--db CONNINFO]\n\n"
-            "init installs schema version %s into an empty UTF8 database;\n"
-            "status prints the installed schema version.\n\n"
+            "init installs schema version %d into an empty UTF8 database;\n"
+            "upgrade applies the upgrade steps from the installed version to\n"
+            "version %d, each in its own transaction, in order;\n"
+            "status prints the installed schema version and whether an "
+            "upgrade\nis due.\n\n"
             "options:\n"
             "  --db CONNINFO  libpq connection string (default: "
             "$SMARTOFFICE_DB,\n"
             "                 else libpq's PG* variables)\n"
             "  --help         this text\n\n"
-            "The schema file is read from $SMARTOFFICE_SCHEMAS, else the "
+            "Schema files are read from $SMARTOFFICE_SCHEMAS, else the "
             "source\ntree's schemas/ beside the binary, else %s.\n",
-            cli_progname, cli_progname, SCHEMA_VERSION, CLI_SCHEMAS_DIR);
+            cli_progname, cli_progname, cli_progname, SCHEMA_NEWEST,
+            SCHEMA_NEWEST, CLI_SCHEMAS_DIR);
 }
 
 int cli_db_connect(const char *conninfo, struct st_db **db)
@@ -79,26 +86,26 @@ static bool file_exists(const char *path)
     return access(path, R_OK) == 0;
 }
 
-/* Writes the path of the schema file to PATH; see db_usage(). */
-static void schema_path(char *path, size_t len)
+/* Writes the path of the schema file NAME to PATH; see db_usage(). */
+static void schema_path(char *path, size_t len, const char *name)
 {
     const char *env = getenv("SMARTOFFICE_SCHEMAS");
     char exe[PATH_MAX];
     ssize_t n;
 
     if (env != NULL && env[0] != '\0') {
-        snprintf(path, len, "%s/%s", env, SCHEMA_FILE);
+        snprintf(path, len, "%s/%s", env, name);
         return;
     }
     n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n > 0) {
         exe[n] = '\0';
         /* build/bin/smartoffice -> build/bin/../../schemas */
-        snprintf(path, len, "%s/../../schemas/%s", dirname(exe), SCHEMA_FILE);
+        snprintf(path, len, "%s/../../schemas/%s", dirname(exe), name);
         if (file_exists(path))
             return;
     }
-    snprintf(path, len, "%s/%s", CLI_SCHEMAS_DIR, SCHEMA_FILE);
+    snprintf(path, len, "%s/%s", CLI_SCHEMAS_DIR, name);
 }
 
 /* Reads PATH whole into a NUL-terminated buffer to free(), or NULL. */
@@ -150,12 +157,39 @@ static long line_of(const char *text, long pos)
     return line;
 }
 
-static int db_init(struct st_db *db)
+/*
+ * Runs the schema file NAME (which holds its own BEGIN and COMMIT) for the
+ * step WHAT. Returns CLI_EXIT_OK, CLI_EXIT_INPUT when the file cannot be
+ * read, or CLI_EXIT_DB after printing where it failed.
+ */
+static int run_schema_file(struct st_db *db, const char *name, const char *what)
 {
     char path[PATH_MAX + 64];
     char *script;
-    bool exists;
     long pos;
+    int rc = CLI_EXIT_OK;
+
+    schema_path(path, sizeof(path), name);
+    script = read_file(path);
+    if (script == NULL)
+        return CLI_EXIT_INPUT;
+    if (st_db_run_script(db, what, script, &pos) != ST_OK) {
+        if (pos > 0)
+            fprintf(stderr, "%s: %s:%ld: %s\n", cli_progname, path,
+                    line_of(script, pos), st_db_error(db));
+        else
+            fprintf(stderr, "%s: %s: %s\n", cli_progname, path,
+                    st_db_error(db));
+        rc = CLI_EXIT_DB;
+    }
+    free(script);
+    return rc;
+}
+
+static int db_init(struct st_db *db)
+{
+    char name[64];
+    bool exists;
     int rc;
 
     rc = schema_exists(db, &exists);
@@ -168,28 +202,20 @@ static int db_init(struct st_db *db)
                 cli_progname, PQdb(st_db_conn(db)));
         return CLI_EXIT_INPUT;
     }
-    schema_path(path, sizeof(path));
-    script = read_file(path);
-    if (script == NULL)
-        return CLI_EXIT_INPUT;
-    rc = CLI_EXIT_OK;
-    if (st_db_run_script(db, "applying the schema", script, &pos) != ST_OK) {
-        if (pos > 0)
-            fprintf(stderr, "%s: %s:%ld: %s\n", cli_progname, path,
-                    line_of(script, pos), st_db_error(db));
-        else
-            fprintf(stderr, "%s: %s: %s\n", cli_progname, path,
-                    st_db_error(db));
-        rc = CLI_EXIT_DB;
-    } else {
-        printf("installed schema version %s in database '%s'\n", SCHEMA_VERSION,
+    snprintf(name, sizeof(name), "install-%d.sql", SCHEMA_NEWEST);
+    rc = run_schema_file(db, name, "applying the schema");
+    if (rc == CLI_EXIT_OK)
+        printf("installed schema version %d in database '%s'\n", SCHEMA_NEWEST,
                PQdb(st_db_conn(db)));
-    }
-    free(script);
     return rc;
 }
 
-static int db_status(struct st_db *db)
+/*
+ * Reads the installed schema version into *VERSION (0 when the version
+ * table is empty). Returns CLI_EXIT_OK, CLI_EXIT_INPUT when the database
+ * is not initialised, or CLI_EXIT_DB, after printing why.
+ */
+static int installed_version(struct st_db *db, long *version)
 {
     PGresult *res;
     bool exists;
@@ -209,9 +235,67 @@ static int db_status(struct st_db *db)
         fprintf(stderr, "%s: %s\n", cli_progname, st_db_error(db));
         return CLI_EXIT_DB;
     }
-    printf("schema version %s\n",
-           PQgetisnull(res, 0, 0) ? "none" : PQgetvalue(res, 0, 0));
+    *version =
+        PQgetisnull(res, 0, 0) ? 0 : strtol(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
+    return CLI_EXIT_OK;
+}
+
+static int db_upgrade(struct st_db *db)
+{
+    char name[64], what[64];
+    long version;
+    int rc;
+
+    rc = installed_version(db, &version);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (version < 1 || version > SCHEMA_NEWEST) {
+        fprintf(stderr,
+                "%s: database '%s' has schema version %ld, which this "
+                "build cannot upgrade (it knows 1 to %d); nothing done\n",
+                cli_progname, PQdb(st_db_conn(db)), version, SCHEMA_NEWEST);
+        return CLI_EXIT_INPUT;
+    }
+    if (version == SCHEMA_NEWEST) {
+        printf("schema version %ld is the newest; nothing to do\n", version);
+        return CLI_EXIT_OK;
+    }
+    for (; version < SCHEMA_NEWEST; version++) {
+        snprintf(name, sizeof(name), "upgrade-%ld-%ld.sql", version,
+                 version + 1);
+        snprintf(what, sizeof(what), "upgrading from version %ld", version);
+        rc = run_schema_file(db, name, what);
+        if (rc != CLI_EXIT_OK) {
+            fprintf(stderr, "%s: database '%s' stays at schema version %ld\n",
+                    cli_progname, PQdb(st_db_conn(db)), version);
+            return rc;
+        }
+        printf("upgraded schema version %ld to %ld in database '%s'\n", version,
+               version + 1, PQdb(st_db_conn(db)));
+    }
+    return CLI_EXIT_OK;
+}
+
+static int db_status(struct st_db *db)
+{
+    long version;
+    int rc;
+
+    rc = installed_version(db, &version);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (version == 0)
+        printf("schema version none\n");
+    else if (version < SCHEMA_NEWEST)
+        printf("schema version %ld; upgrade to version %d due: run '%s db "
+               "upgrade'\n",
+               version, SCHEMA_NEWEST, cli_progname);
+    else if (version == SCHEMA_NEWEST)
+        printf("schema version %ld (the newest)\n", version);
+    else
+        printf("schema version %ld, newer than this build (%d)\n", version,
+               SCHEMA_NEWEST);
     return CLI_EXIT_OK;
 }
 
@@ -245,13 +329,20 @@ int cli_db_main(int argc, char **argv)
         sub = argv[i];
     }
     if (sub == NULL)
-        return usage_error("no subcommand given (init or status)", NULL);
-    if (strcmp(sub, "init") != 0 && strcmp(sub, "status") != 0)
+        return usage_error("no subcommand given (init, upgrade or status)",
+                           NULL);
+    if (strcmp(sub, "init") != 0 && strcmp(sub, "upgrade") != 0 &&
+        strcmp(sub, "status") != 0)
         return usage_error("unknown subcommand", sub);
     rc = cli_db_connect(conninfo, &db);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = strcmp(sub, "init") == 0 ? db_init(db) : db_status(db);
+    if (strcmp(sub, "init") == 0)
+        rc = db_init(db);
+    else if (strcmp(sub, "upgrade") == 0)
+        rc = db_upgrade(db);
+    else
+        rc = db_status(db);
     st_db_free(db);
     return rc;
 }

@@ -34,7 +34,7 @@ same() {
     [ "$2" = "$3" ] || fail "$1" "$2" "$3"
 }
 
-check "status" 0 "schema version 1" "$SO" db status
+check "status" 0 "schema version 2" "$SO" db status
 check "init twice" 1 "already has the smartoffice schema" "$SO" db init
 same "empty list" "" "$("$SO" zone list)"
 
@@ -168,7 +168,7 @@ out=$(psql_ -c 'LISTEN smartoffice_zones' \
     fail "notify on remove" 'Asynchronous notification "smartoffice_zones"' \
         "$out"
 
-# db init: only UTF8 databases; a fresh one gets version 1
+# db init: only UTF8 databases; a fresh one gets version 2
 psql_ -c "CREATE DATABASE so_ascii ENCODING 'SQL_ASCII' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" ||
     fail "create SQL_ASCII database" "created" "failed"
 check "init refuses SQL_ASCII" 4 "has encoding SQL_ASCII, not UTF8" \
@@ -183,13 +183,13 @@ check "status before init" 1 "is not initialised" \
 # a broken schema file is reported with its file and line, nothing applied
 schemas=$(mktemp -d)
 printf 'BEGIN;\nCREATE SCHEMA smartoffice;\nCREATE TABLE oops (;\nCOMMIT;\n' \
-    >"$schemas/install-1.sql"
-check "schema error names file:line" 4 "$schemas/install-1.sql:3: applying the schema: syntax error" \
+    >"$schemas/install-2.sql"
+check "schema error names file:line" 4 "$schemas/install-2.sql:3: applying the schema: syntax error" \
     env SMARTOFFICE_SCHEMAS="$schemas" "$SO" db init --db "$(conn_to so_empty)"
 rm -rf "$schemas"
-check "init fresh" 0 "installed schema version 1" \
+check "init fresh" 0 "installed schema version 2" \
     "$SO" db init --db "$(conn_to so_empty)"
-check "status fresh" 0 "schema version 1" \
+check "status fresh" 0 "schema version 2" \
     "$SO" db status --db="$(conn_to so_empty)"
 check "unreachable" 4 "connecting to the database" \
     "$SO" zone list --db "host=127.0.0.1 port=1 dbname=x connect_timeout=2"
