@@ -23,6 +23,10 @@ CREATE TABLE smartoffice.city (
     phase       integer NOT NULL CHECK (phase BETWEEN 1 AND 99),
     state       text NOT NULL DEFAULT 'planned'
                 CHECK (state IN ('planned', 'pilot', 'live', 'paused')),
+    -- the state a paused city had before `smartoffice rollout pause`,
+    -- to which `rollout resume` returns it; NULL when the city is not
+    -- paused or was paused by other means (then resume refuses)
+    paused_from text CHECK (paused_from IN ('pilot', 'live')),
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
