@@ -1,0 +1,511 @@
+/*
+ * xmpp_search.c - the end-to-end half of bench_directory: one logged-in
+ * user sends every query of the file to the directory component as an
+ * XEP-0055 search with a data form, one at a time, and times each from
+ * the send to the answer.
+ *
+ *   bench_directory xmpp [--host IP] [--port N] [--field VAR] [--max N]
+ *                        JID PASSWORD COMPONENT QUERIES OUT
+ *
+ * The form is asked for first (XEP-0055 §3.1); the query goes into
+ * --field, by default the first text-single field other than FORM_TYPE.
+ * Each search asks for --max results (XEP-0059, default 30, as in the SQL
+ * half). An answer counts as found when a value of one of its items is the
+ * expected person's employee number, JID, or address at the component
+ * (the employee number lower-cased and XEP-0106 escaped, "@COMPONENT").
+ *
+ * OUT gets one line per query: category, ms, found (1/0), items, and
+ * "ok" or the error condition the component answered with.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <strophe.h>
+
+#include "dirbench.h"
+#include "bench_util.h"
+
+#define NS_SEARCH "jabber:iq:search"
+#define NS_DATA "jabber:x:data"
+#define NS_RSM "http://jabber.org/protocol/rsm"
+#define ANSWER_SECONDS 10.0
+#define WARMUP 20
+
+struct client {
+    xmpp_ctx_t *ctx;
+    xmpp_conn_t *conn;
+    const char *host;
+    unsigned short port;
+    const char *jid;
+    const char *pass;
+    const char *to;
+    const char *field;
+    char field_buf[128];
+    const char *max;
+    bool ready;
+    bool failed;
+    /* the answer awaited */
+    bool answered;
+    const char *want[3]; /* employee number, JID, address; NULL: unused */
+    char address[256];
+    bool found;
+    size_t items;
+    char error[64];
+};
+
+static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
+                    xmpp_stream_error_t *stream_error, void *data)
+{
+    struct client *c = data;
+
+    (void)conn;
+    (void)error;
+    (void)stream_error;
+    if (status == XMPP_CONN_CONNECT) {
+        c->ready = true;
+        return;
+    }
+    if (!c->failed)
+        fprintf(stderr, "bench_directory: %s: connection %s\n", c->jid,
+                c->ready ? "lost" : "failed");
+    c->failed = true;
+}
+
+/* Runs the loop until the awaited answer came or ANSWER_SECONDS passed. */
+static int wait_answer(struct client *c)
+{
+    double t0 = bench_now_s();
+
+    while (!c->answered) {
+        if (c->failed)
+            return -1;
+        if (bench_now_s() - t0 > ANSWER_SECONDS) {
+            fprintf(stderr, "bench_directory: no answer from %s in %.0f s\n",
+                    c->to, ANSWER_SECONDS);
+            return -1;
+        }
+        xmpp_run_once(c->ctx, 1);
+    }
+    return 0;
+}
+
+/* A new child NAME (in NS when not NULL) of PARENT; NULL when out of
+ * memory. The child is borrowed: PARENT holds it. */
+static xmpp_stanza_t *add_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent,
+                                const char *name, const char *ns)
+{
+    xmpp_stanza_t *child = xmpp_stanza_new(ctx);
+
+    if (child == NULL)
+        return NULL;
+    xmpp_stanza_set_name(child, name);
+    if (ns != NULL)
+        xmpp_stanza_set_ns(child, ns);
+    xmpp_stanza_add_child(parent, child);
+    xmpp_stanza_release(child);
+    return child;
+}
+
+/* Adds TEXT (escaped by libstrophe) to PARENT. */
+static int add_text(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *text)
+{
+    xmpp_stanza_t *t = xmpp_stanza_new(ctx);
+
+    if (t == NULL)
+        return -1;
+    xmpp_stanza_set_text(t, text);
+    xmpp_stanza_add_child(parent, t);
+    xmpp_stanza_release(t);
+    return 0;
+}
+
+/* Adds <field var=VAR><value>VALUE</value></field> to FORM. */
+static int add_field(xmpp_ctx_t *ctx, xmpp_stanza_t *form, const char *var,
+                     const char *type, const char *value)
+{
+    xmpp_stanza_t *f = add_child(ctx, form, "field", NULL), *v;
+
+    if (f == NULL)
+        return -1;
+    xmpp_stanza_set_attribute(f, "var", var);
+    if (type != NULL)
+        xmpp_stanza_set_attribute(f, "type", type);
+    v = add_child(ctx, f, "value", NULL);
+    return v != NULL ? add_text(ctx, v, value) : -1;
+}
+
+/* The XEP-0055 search for TEXT as a submitted form with an RSM limit;
+ * owned by the caller (xmpp_stanza_release), NULL when out of memory. */
+static xmpp_stanza_t *search_iq(struct client *c, const char *id,
+                                const char *text)
+{
+    xmpp_stanza_t *iq = xmpp_iq_new(c->ctx, "set", id), *q, *x, *set, *max;
+
+    if (iq == NULL)
+        return NULL;
+    xmpp_stanza_set_to(iq, c->to);
+    q = add_child(c->ctx, iq, "query", NS_SEARCH);
+    x = q != NULL ? add_child(c->ctx, q, "x", NS_DATA) : NULL;
+    if (x == NULL)
+        goto fail;
+    xmpp_stanza_set_type(x, "submit");
+    if (add_field(c->ctx, x, "FORM_TYPE", "hidden", NS_SEARCH) != 0 ||
+        add_field(c->ctx, x, c->field, NULL, text) != 0)
+        goto fail;
+    set = add_child(c->ctx, q, "set", NS_RSM);
+    max = set != NULL ? add_child(c->ctx, set, "max", NULL) : NULL;
+    if (max == NULL || add_text(c->ctx, max, c->max) != 0)
+        goto fail;
+    return iq;
+fail:
+    xmpp_stanza_release(iq);
+    return NULL;
+}
+
+/* Notes the error condition of error stanza ST in C. */
+static void note_error(struct client *c, xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(st, "error"), *cond;
+    const char *name = NULL;
+
+    cond = e != NULL ? xmpp_stanza_get_children(e) : NULL;
+    for (; cond != NULL; cond = xmpp_stanza_get_next(cond)) {
+        if (xmpp_stanza_is_tag(cond) &&
+            strcmp(xmpp_stanza_get_name(cond), "text") != 0) {
+            name = xmpp_stanza_get_name(cond);
+            break;
+        }
+    }
+    snprintf(c->error, sizeof(c->error), "%s", name ? name : "error");
+}
+
+static bool wanted(const struct client *c, const char *text)
+{
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        if (c->want[i] != NULL && strcmp(c->want[i], text) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* True when the text of an element under ITEM (a form item's values, or
+ * a legacy item's fields) is one that C wants. */
+static bool item_has(const struct client *c, xmpp_stanza_t *item)
+{
+    xmpp_stanza_t *ch;
+    char *text;
+    bool hit = false;
+
+    for (ch = xmpp_stanza_get_children(item); ch && !hit;
+         ch = xmpp_stanza_get_next(ch)) {
+        if (!xmpp_stanza_is_tag(ch))
+            continue;
+        if (xmpp_stanza_get_children(ch) != NULL &&
+            xmpp_stanza_is_tag(xmpp_stanza_get_children(ch))) {
+            hit = item_has(c, ch);
+            continue;
+        }
+        text = xmpp_stanza_get_text(ch);
+        hit = text != NULL && wanted(c, text);
+        xmpp_free(xmpp_stanza_get_context(ch), text);
+    }
+    return hit;
+}
+
+/* Counts the items of a search result and looks for the expected one. */
+static void read_items(struct client *c, xmpp_stanza_t *query)
+{
+    xmpp_stanza_t *x, *item;
+
+    x = xmpp_stanza_get_child_by_name_and_ns(query, "x", NS_DATA);
+    item = xmpp_stanza_get_children(x != NULL ? x : query);
+    for (; item != NULL; item = xmpp_stanza_get_next(item)) {
+        if (!xmpp_stanza_is_tag(item) ||
+            strcmp(xmpp_stanza_get_name(item), "item") != 0)
+            continue;
+        c->items++;
+        if (!c->found && item_has(c, item))
+            c->found = true;
+    }
+}
+
+static int on_answer(xmpp_conn_t *conn, xmpp_stanza_t *st, void *data)
+{
+    struct client *c = data;
+    const char *type = xmpp_stanza_get_type(st);
+    xmpp_stanza_t *q;
+
+    (void)conn;
+    c->answered = true;
+    if (type == NULL || strcmp(type, "result") != 0) {
+        note_error(c, st);
+        return 0;
+    }
+    q = xmpp_stanza_get_child_by_name_and_ns(st, "query", NS_SEARCH);
+    if (q != NULL)
+        read_items(c, q);
+    return 0;
+}
+
+/* Sets what C looks for in the answer to query Q. */
+static void want_person(struct client *c, const struct dirbench_query *q)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *p;
+    size_t n = 0;
+
+    for (p = q->expected; *p != '\0' && n + 4 < sizeof(c->address); p++) {
+        unsigned char ch = (unsigned char)*p;
+
+        if (strchr(" \"&'/:<>@\\", ch) != NULL) {
+            c->address[n++] = '\\';
+            c->address[n++] = hex[ch >> 4];
+            c->address[n++] = hex[ch & 15];
+        } else {
+            c->address[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+        }
+    }
+    snprintf(c->address + n, sizeof(c->address) - n, "@%s", c->to);
+    c->want[0] = q->expected;
+    c->want[1] = strcmp(q->jid, "-") != 0 ? q->jid : NULL;
+    c->want[2] = c->address;
+}
+
+/* Sends Q's text and waits for the answer; sets *MS. */
+static int search_one(struct client *c, unsigned long n,
+                      const struct dirbench_query *q, double *ms)
+{
+    char id[32];
+    xmpp_stanza_t *iq;
+    double t0;
+
+    snprintf(id, sizeof(id), "s%lu", n);
+    iq = search_iq(c, id, q->text);
+    if (iq == NULL)
+        return -1;
+    c->answered = false;
+    c->found = false;
+    c->items = 0;
+    c->error[0] = '\0';
+    want_person(c, q);
+    xmpp_id_handler_add(c->conn, on_answer, id, c);
+    t0 = bench_now_ns();
+    xmpp_send(c->conn, iq);
+    xmpp_stanza_release(iq);
+    if (wait_answer(c) != 0)
+        return -1;
+    *ms = (bench_now_ns() - t0) / 1e6;
+    return 0;
+}
+
+/* Picks the query field from the form of answer ST. */
+static void read_form(struct client *c, xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *x, *f;
+    const char *var, *type;
+
+    x = xmpp_stanza_get_child_by_path(st, "query", "x", NULL);
+    f = x != NULL ? xmpp_stanza_get_children(x) : NULL;
+    for (; f != NULL; f = xmpp_stanza_get_next(f)) {
+        if (!xmpp_stanza_is_tag(f) ||
+            strcmp(xmpp_stanza_get_name(f), "field") != 0)
+            continue;
+        var = xmpp_stanza_get_attribute(f, "var");
+        type = xmpp_stanza_get_type(f);
+        if (var == NULL || strcmp(var, "FORM_TYPE") == 0)
+            continue;
+        if (type == NULL || strcmp(type, "text-single") == 0) {
+            snprintf(c->field_buf, sizeof(c->field_buf), "%s", var);
+            c->field = c->field_buf;
+            return;
+        }
+    }
+}
+
+static int on_form(xmpp_conn_t *conn, xmpp_stanza_t *st, void *data)
+{
+    struct client *c = data;
+    const char *type = xmpp_stanza_get_type(st);
+
+    (void)conn;
+    c->answered = true;
+    if (type != NULL && strcmp(type, "result") == 0)
+        read_form(c, st);
+    else
+        note_error(c, st);
+    return 0;
+}
+
+/* Asks the component for its search form (XEP-0055 §3.1) once. */
+static int ask_form_once(struct client *c)
+{
+    xmpp_stanza_t *iq;
+
+    iq = xmpp_iq_new(c->ctx, "get", "form");
+    if (iq == NULL || add_child(c->ctx, iq, "query", NS_SEARCH) == NULL) {
+        if (iq != NULL)
+            xmpp_stanza_release(iq);
+        return -1;
+    }
+    xmpp_stanza_set_to(iq, c->to);
+    c->answered = false;
+    xmpp_id_handler_add(c->conn, on_form, "form", c);
+    xmpp_send(c->conn, iq);
+    xmpp_stanza_release(iq);
+    return wait_answer(c);
+}
+
+/* Picks the field unless --field named it. The component may still be
+ * connecting to the server, which then answers with an error: asks again
+ * for up to ANSWER_SECONDS. */
+static int ask_form(struct client *c)
+{
+    double t0 = bench_now_s();
+
+    while (c->field == NULL) {
+        c->error[0] = '\0';
+        if (ask_form_once(c) != 0)
+            return -1;
+        if (c->field != NULL)
+            break;
+        if (c->error[0] == '\0' || bench_now_s() - t0 > ANSWER_SECONDS) {
+            fprintf(stderr, "bench_directory: %s offers no text field (%s)\n",
+                    c->to, c->error[0] ? c->error : "no form");
+            return -1;
+        }
+        usleep(100000);
+    }
+    return 0;
+}
+
+static int run_queries(struct client *c, const struct dirbench_query *q,
+                       size_t n, FILE *out)
+{
+    unsigned long sent = 0;
+    double ms;
+    size_t i;
+
+    for (i = 0; i < n && i < WARMUP; i++) {
+        if (search_one(c, sent++, &q[i], &ms) != 0)
+            return -1;
+    }
+    for (i = 0; i < n; i++) {
+        if (search_one(c, sent++, &q[i], &ms) != 0)
+            return -1;
+        fprintf(out, "%s\t%.3f\t%d\t%zu\t%s\n", q[i].category, ms, c->found,
+                c->items, c->error[0] ? c->error : "ok");
+    }
+    return 0;
+}
+
+static int connect_client(struct client *c)
+{
+    double t0 = bench_now_s();
+
+    c->conn = xmpp_conn_new(c->ctx);
+    if (c->conn == NULL)
+        return -1;
+    xmpp_conn_set_jid(c->conn, c->jid);
+    xmpp_conn_set_pass(c->conn, c->pass);
+    xmpp_conn_set_flags(c->conn, XMPP_CONN_FLAG_MANDATORY_TLS |
+                                     XMPP_CONN_FLAG_TRUST_TLS |
+                                     XMPP_CONN_FLAG_DISABLE_SM);
+    if (xmpp_connect_client(c->conn, c->host, c->port, on_conn, c) != XMPP_EOK)
+        return -1;
+    while (!c->ready && !c->failed) {
+        if (bench_now_s() - t0 > ANSWER_SECONDS)
+            return -1;
+        xmpp_run_once(c->ctx, 10);
+    }
+    return c->ready ? 0 : -1;
+}
+
+static int parse_args(int argc, char **argv, struct client *c, int *first)
+{
+    int i;
+
+    for (i = 1; i < argc && argv[i][0] == '-'; i += 2) {
+        if (i + 1 >= argc)
+            return -1;
+        if (strcmp(argv[i], "--host") == 0)
+            c->host = argv[i + 1];
+        else if (strcmp(argv[i], "--port") == 0)
+            c->port = (unsigned short)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--field") == 0)
+            c->field = argv[i + 1];
+        else if (strcmp(argv[i], "--max") == 0)
+            c->max = argv[i + 1];
+        else
+            return -1;
+    }
+    if (argc - i != 5)
+        return -1;
+    c->jid = argv[i];
+    c->pass = argv[i + 1];
+    c->to = argv[i + 2];
+    *first = i + 3;
+    return 0;
+}
+
+/* Connects, runs QUERIES into OUT, disconnects. */
+static int run_client(struct client *c, const char *queries, const char *path)
+{
+    struct dirbench_query *q;
+    FILE *out = NULL;
+    size_t n;
+    int rc = 1;
+
+    q = dirbench_read_queries(queries, &n);
+    if (q == NULL)
+        return 1;
+    c->ctx = xmpp_ctx_new(NULL, NULL);
+    if (c->ctx == NULL)
+        goto out_q;
+    if (connect_client(c) != 0 || ask_form(c) != 0)
+        goto out_conn;
+    out = fopen(path, "w");
+    if (out == NULL) {
+        perror(path);
+        goto out_conn;
+    }
+    rc = run_queries(c, q, n, out) == 0 ? 0 : 1;
+    if (fclose(out) != 0) {
+        perror(path);
+        rc = 1;
+    }
+out_conn:
+    if (c->conn != NULL) {
+        if (c->ready && !c->failed)
+            xmpp_disconnect(c->conn);
+        xmpp_conn_release(c->conn);
+    }
+    xmpp_ctx_free(c->ctx);
+out_q:
+    free(q);
+    return rc;
+}
+
+int dirbench_xmpp(int argc, char **argv)
+{
+    struct client c = {0};
+    int first, rc;
+
+    c.host = "127.0.0.1";
+    c.port = 5222;
+    c.max = "30";
+    if (parse_args(argc, argv, &c, &first) != 0) {
+        fprintf(stderr, "usage: bench_directory xmpp [--host IP] [--port N] "
+                        "[--field VAR] [--max N]\n"
+                        "           JID PASSWORD COMPONENT QUERIES OUT\n");
+        return 2;
+    }
+    xmpp_initialize();
+    rc = run_client(&c, argv[first], argv[first + 1]);
+    xmpp_shutdown();
+    return rc;
+}
