@@ -23,6 +23,7 @@
 
 #include "st_audit.h"
 #include "st_follow.h"
+#include "st_rollout.h"
 #include "st_snapshot.h"
 
 #define QUEUE_SLOTS 1024 /* about 5.5 MB of records */
@@ -30,7 +31,8 @@
 #define TICK_MS 200      /* longest sleep between two drains */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
-#define REFRESH_TRIES 3 /* loads in a row on a connection that resets */
+#define REFRESH_TRIES 3    /* loads in a row on a connection that resets */
+#define ROLLOUT_SLOTS 1024 /* queued rollout writes */
 
 static const char listen_sql[] = "LISTEN smartoffice_zones";
 
@@ -52,6 +54,7 @@ struct st_follow {
     char *cache_path; /* NULL: no cache */
     int wake_fd;      /* eventfd: stop, or the queue is filling */
     struct so_audit_queue *queue;
+    struct st_rollout_queue *rollout;
     pthread_t thread;
     bool started;
     atomic_bool stop;
@@ -355,6 +358,8 @@ static void drain(struct st_follow *f)
         st_audit_replay(f->writer) == ST_AUDIT_OK)
         f->spill_pending = false;
     publish_counts(f, lost);
+    if (f->db != NULL && st_rollout_run(f->rollout, f->db) == ST_ECONNECT)
+        drop(f, st_db_error(f->db));
 }
 
 static void *follow_main(void *arg)
@@ -387,6 +392,7 @@ static void release(struct st_follow *f)
     free(f->batch);
     st_audit_writer_free(f->writer);
     so_audit_queue_free(f->queue);
+    st_rollout_queue_free(f->rollout);
     if (f->wake_fd >= 0)
         close(f->wake_fd);
     free(f->cache_path);
@@ -427,11 +433,12 @@ struct st_follow *st_follow_new(const char *conninfo, const char *spill_path,
     f->cache_path = cache_path != NULL ? strdup(cache_path) : NULL;
     f->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     f->queue = so_audit_queue_new(QUEUE_SLOTS);
+    f->rollout = st_rollout_queue_new(ROLLOUT_SLOTS);
     f->writer = st_audit_writer_new(conninfo, spill_path);
     f->batch = malloc(DRAIN_BATCH * sizeof(*f->batch));
     if (f->conninfo == NULL || (cache_path != NULL && f->cache_path == NULL) ||
-        f->wake_fd < 0 || f->queue == NULL || f->writer == NULL ||
-        f->batch == NULL || !start_thread(f))
+        f->wake_fd < 0 || f->queue == NULL || f->rollout == NULL ||
+        f->writer == NULL || f->batch == NULL || !start_thread(f))
         goto fail;
     f->started = true;
     *err = ST_OK;
@@ -524,4 +531,16 @@ enum st_follow_push st_follow_audit(struct st_follow *f,
         wake(f);
     }
     return ST_FOLLOW_QUEUED;
+}
+
+enum st_rollout_push st_follow_rollout(struct st_follow *f,
+                                       const struct st_rollout_write *w)
+{
+    return st_rollout_push(f->rollout, w);
+}
+
+void st_follow_rollout_counts(struct st_follow *f,
+                              struct st_rollout_counts *out)
+{
+    st_rollout_counts(f->rollout, out);
 }

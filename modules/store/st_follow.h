@@ -23,6 +23,7 @@
 
 #include "so_audit.h"
 #include "st_db.h"
+#include "st_rollout.h"
 
 /* Lower-case hex SHA-256 fingerprint, without the NUL. */
 #define ST_FOLLOW_PIN_LEN 64
@@ -110,5 +111,15 @@ void st_follow_status(struct st_follow *f, struct st_follow_status *out);
  */
 enum st_follow_push st_follow_audit(struct st_follow *f,
                                     const struct so_audit_event *ev);
+
+/* Queues the rollout write W (copied) for the store thread, which runs
+ * it after the audit records of the same wake-up (st_rollout.h). Never
+ * blocks. */
+enum st_rollout_push st_follow_rollout(struct st_follow *f,
+                                       const struct st_rollout_write *w);
+
+/* Fills *OUT with the rollout queue's counters. */
+void st_follow_rollout_counts(struct st_follow *f,
+                              struct st_rollout_counts *out);
 
 #endif
