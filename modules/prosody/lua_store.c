@@ -13,6 +13,13 @@
  *                                         audit_lost= }
  *   store:audit(host, module, decision, rule[, subject[, object]])
  *                                    -> true | nil, "full" | "invalid"
+ *   store:activated(jid)             -> true | nil, "full" | "invalid"
+ *   store:add_counts(day, city, sent, refused)
+ *                                    -> true | nil, "full" | "invalid"
+ *   store:set_online(host, city, online)
+ *                                    -> true | nil, "full" | "invalid"
+ *       rollout writes the store thread runs later (st_rollout.h): an
+ *       account activated, messages counted, users online
  *   store:close()                    stops the store thread now
  *   smartoffice.domain_normalize(name) -> name | nil, reason
  *   smartoffice.cert_sha256(pem)     -> hex | nil, message
@@ -184,6 +191,69 @@ static int l_store_audit(lua_State *L)
     return 2;
 }
 
+/* Queues W; pushes what st_follow_rollout() made of it. */
+static int push_rollout(lua_State *L, struct st_follow *f,
+                        const struct st_rollout_write *w)
+{
+    if (f == NULL) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "closed");
+        return 2;
+    }
+    switch (st_follow_rollout(f, w)) {
+    case ST_ROLLOUT_QUEUED:
+        lua_pushboolean(L, 1);
+        return 1;
+    case ST_ROLLOUT_FULL:
+        lua_pushnil(L);
+        lua_pushliteral(L, "full");
+        return 2;
+    case ST_ROLLOUT_INVALID:
+        break;
+    }
+    lua_pushnil(L);
+    lua_pushliteral(L, "invalid");
+    return 2;
+}
+
+static int l_store_activated(lua_State *L)
+{
+    struct st_follow *f = check_store(L);
+    struct st_rollout_write w = {
+        .kind = ST_ROLLOUT_ACTIVATE,
+        .text = luaL_checkstring(L, 2),
+    };
+
+    return push_rollout(L, f, &w);
+}
+
+static int l_store_add_counts(lua_State *L)
+{
+    struct st_follow *f = check_store(L);
+    struct st_rollout_write w = {
+        .kind = ST_ROLLOUT_COUNT,
+        .day = luaL_checkstring(L, 2),
+        .text = luaL_checkstring(L, 3),
+        .n1 = luaL_checkinteger(L, 4),
+        .n2 = luaL_checkinteger(L, 5),
+    };
+
+    return push_rollout(L, f, &w);
+}
+
+static int l_store_set_online(lua_State *L)
+{
+    struct st_follow *f = check_store(L);
+    struct st_rollout_write w = {
+        .kind = ST_ROLLOUT_ONLINE,
+        .text = luaL_checkstring(L, 2),
+        .city = luaL_checkstring(L, 3),
+        .n1 = luaL_checkinteger(L, 4),
+    };
+
+    return push_rollout(L, f, &w);
+}
+
 static int l_domain_normalize(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
@@ -251,6 +321,9 @@ static const luaL_Reg store_methods[] = {
     {"pins", l_store_pins},
     {"status", l_store_status},
     {"audit", l_store_audit},
+    {"activated", l_store_activated},
+    {"add_counts", l_store_add_counts},
+    {"set_online", l_store_set_online},
     {"close", l_store_close},
     {NULL, NULL},
 };
