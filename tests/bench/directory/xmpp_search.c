@@ -47,6 +47,7 @@ struct client {
     const char *max;
     bool ready;
     bool failed;
+    bool closing;
     /* the answer awaited */
     bool answered;
     const char *want[3]; /* employee number, JID, address; NULL: unused */
@@ -68,7 +69,7 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
         c->ready = true;
         return;
     }
-    if (!c->failed)
+    if (!c->failed && !c->closing)
         fprintf(stderr, "bench_directory: %s: connection %s\n", c->jid,
                 c->ready ? "lost" : "failed");
     c->failed = true;
@@ -309,7 +310,9 @@ static void read_form(struct client *c, xmpp_stanza_t *st)
     xmpp_stanza_t *x, *f;
     const char *var, *type;
 
-    x = xmpp_stanza_get_child_by_path(st, "query", "x", NULL);
+    x = xmpp_stanza_get_child_by_name_and_ns(st, "query", NS_SEARCH);
+    x = x != NULL ? xmpp_stanza_get_child_by_name_and_ns(x, "x", NS_DATA)
+                  : NULL;
     f = x != NULL ? xmpp_stanza_get_children(x) : NULL;
     for (; f != NULL; f = xmpp_stanza_get_next(f)) {
         if (!xmpp_stanza_is_tag(f) ||
@@ -480,6 +483,7 @@ static int run_client(struct client *c, const char *queries, const char *path)
     }
 out_conn:
     if (c->conn != NULL) {
+        c->closing = true;
         if (c->ready && !c->failed)
             xmpp_disconnect(c->conn);
         xmpp_conn_release(c->conn);
