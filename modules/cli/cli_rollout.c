@@ -1,0 +1,871 @@
+/*
+ * cli_rollout.c - smartoffice rollout: the city-by-city rollout, from the
+ * administrator's side.
+ *
+ *   status              one line per city: state, people, accounts, use
+ *   open|pilot|pause|resume CITY
+ *                       the city's state, by the rules in transitions[]
+ *   exception add|remove|list
+ *                       units and persons admitted whatever their city
+ *   provision CITY      accounts and invitation links (XEP-0401 easy
+ *                       onboarding, XEP-0445 pre-authenticated
+ *                       registration) for the city's active staff
+ *   deprovision [CITY]  accounts of retired or suspended staff closed
+ *   report --html FILE  one static page for officials, English and Urdu
+ *
+ * Every change is checked as an audit record before it is made and
+ * written to the audit trail after it (module "rollout"), as zone changes
+ * are. Reads go through st_db_exec(); every change is sent without the
+ * store's retry, so that a statement is never repeated outside the
+ * transaction it belonged to.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "cli.h"
+#include "so_audit.h"
+#include "so_domain.h"
+#include "so_jid.h"
+#include "st_db.h"
+
+/* Random bytes in an invitation token: 144 bits, 24 base64url digits. */
+#define TOKEN_BYTES 18
+#define TOKEN_CHARS 24
+#define DEFAULT_EXPIRES "14d"
+#define EXPIRES_MAX_DAYS 365
+
+enum ro_opt {
+    OPT_DB = 1 << 0,
+    OPT_BY = 1 << 1,
+    OPT_REASON = 1 << 2,
+    OPT_HOST = 1 << 3,
+    OPT_EXPIRES = 1 << 4,
+    OPT_OUT = 1 << 5,
+    OPT_EMPLOYEE = 1 << 6,
+    OPT_HTML = 1 << 7,
+    OPT_JSON = 1 << 8,
+    OPT_FORCE = 1 << 9,
+    OPT_RENEW = 1 << 10,
+};
+
+struct ro_args {
+    const char *sub;
+    const char *pos[4]; /* the arguments after SUB */
+    int npos;
+    unsigned given; /* enum ro_opt bits */
+    const char *conninfo;
+    const char *by;
+    const char *reason;
+    const char *host;
+    const char *expires;
+    const char *out;
+    const char *employee;
+    const char *html;
+};
+
+/* One city as the commands need it. Copies, not borrowed. */
+struct ro_city {
+    char code[8];
+    char name_en[256];
+    char state[16];
+    char paused_from[16]; /* "" when NULL */
+};
+
+static void rollout_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: %s rollout status [--json] [--db CONNINFO]\n"
+            "       %s rollout open|pilot|pause|resume CITY [--reason TEXT]\n"
+            "                 [--by WHO] [--db CONNINFO]\n"
+            "       %s rollout exception add unit CODE|person JID --reason "
+            "TEXT\n"
+            "                 [--by WHO] [--db CONNINFO]\n"
+            "       %s rollout exception remove unit CODE|person JID "
+            "[--reason TEXT]\n"
+            "                 [--by WHO] [--db CONNINFO]\n"
+            "       %s rollout exception list [--db CONNINFO]\n"
+            "       %s rollout provision CITY [--host DOMAIN] [--expires "
+            "14d]\n"
+            "                 [--out FILE.csv] [--force] [--renew] [--by WHO]"
+            "\n"
+            "       %s rollout deprovision [CITY | --employee NUMBER] [--by "
+            "WHO]\n"
+            "       %s rollout report --html FILE [--db CONNINFO]\n\n"
+            "CITY is a city code (LHR) or its English name, in any case.\n\n"
+            "States and the commands that change them:\n"
+            "  open    planned, pilot or paused -> live\n"
+            "  pilot   planned -> pilot\n"
+            "  pause   live or pilot -> paused (the state is remembered)\n"
+            "  resume  paused -> the state it had before the pause\n"
+            "A change the rules refuse changes nothing and exits with 1.\n\n"
+            "provision creates an account row (provisioned, with a secret "
+            "stored\n"
+            "only as its SHA-256 hash) for every active employee of CITY "
+            "with a\n"
+            "JID and no account yet, and writes their invitation links to "
+            "FILE.csv\n"
+            "(mode 0600; the only copy of the secrets). Already provisioned "
+            "people\n"
+            "are skipped; --renew reissues secrets that expired unused.\n"
+            "deprovision closes the accounts of retired and suspended staff "
+            "(of\n"
+            "CITY when given), or of one employee with --employee.\n\n"
+            "options:\n"
+            "  --by WHO       who makes the change, for the audit trail\n"
+            "                 (default: $SUDO_USER, else $USER)\n"
+            "  --reason TEXT  why, for the audit trail (exception add: "
+            "required)\n"
+            "  --host DOMAIN  provision only JIDs on DOMAIN\n"
+            "  --expires N[dhw]  how long invitations stay valid (default "
+            "%s,\n"
+            "                 at most %d days)\n"
+            "  --out FILE     the invitations CSV (default: "
+            "invites-CITY-TIME.csv)\n"
+            "  --force        overwrite FILE if it exists\n"
+            "  --json         status as a JSON array\n"
+            "  --db CONNINFO  libpq connection string (default: "
+            "$SMARTOFFICE_DB)\n"
+            "  --help         this text\n",
+            cli_progname, cli_progname, cli_progname, cli_progname,
+            cli_progname, cli_progname, cli_progname, cli_progname,
+            DEFAULT_EXPIRES, EXPIRES_MAX_DAYS);
+}
+
+static int usage_error(const char *what, const char *arg)
+{
+    fprintf(stderr, "%s rollout: %s%s%s\ntry '%s rollout --help'\n",
+            cli_progname, what, arg != NULL ? " " : "", arg != NULL ? arg : "",
+            cli_progname);
+    return CLI_EXIT_USAGE;
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "smartoffice rollout: " and the message to stderr. */
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s rollout: ", cli_progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------ arguments */
+
+struct opt_def {
+    const char *name;
+    enum ro_opt bit;
+    size_t field; /* offset of the value in struct ro_args; 0: a flag */
+};
+
+static const struct opt_def opt_defs[] = {
+    {"--db", OPT_DB, offsetof(struct ro_args, conninfo)},
+    {"--by", OPT_BY, offsetof(struct ro_args, by)},
+    {"--reason", OPT_REASON, offsetof(struct ro_args, reason)},
+    {"--host", OPT_HOST, offsetof(struct ro_args, host)},
+    {"--expires", OPT_EXPIRES, offsetof(struct ro_args, expires)},
+    {"--out", OPT_OUT, offsetof(struct ro_args, out)},
+    {"--employee", OPT_EMPLOYEE, offsetof(struct ro_args, employee)},
+    {"--html", OPT_HTML, offsetof(struct ro_args, html)},
+    {"--json", OPT_JSON, 0},
+    {"--force", OPT_FORCE, 0},
+    {"--renew", OPT_RENEW, 0},
+};
+#define NOPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+static int take_positional(struct ro_args *a, const char *arg)
+{
+    if (a->sub == NULL) {
+        a->sub = arg;
+        return CLI_EXIT_OK;
+    }
+    if (a->npos == (int)(sizeof(a->pos) / sizeof(a->pos[0])))
+        return usage_error("unexpected argument", arg);
+    a->pos[a->npos++] = arg;
+    return CLI_EXIT_OK;
+}
+
+/* Takes the option at ARGV[*I] when it is one of opt_defs. 1 when taken,
+ * 0 when not an option we know, or a usage error. */
+static int take_option(int argc, char **argv, int *i, struct ro_args *a)
+{
+    bool missing = false;
+    const char *v;
+    size_t k;
+
+    for (k = 0; k < NOPTS; k++) {
+        const struct opt_def *d = &opt_defs[k];
+
+        if (d->field == 0) {
+            if (strcmp(argv[*i], d->name) != 0)
+                continue;
+            a->given |= d->bit;
+            return 1;
+        }
+        v = cli_option_value(argc, argv, i, d->name, &missing);
+        if (missing)
+            return usage_error("missing value for", d->name);
+        if (v == NULL)
+            continue;
+        if (a->given & d->bit)
+            return usage_error("given twice:", d->name);
+        a->given |= d->bit;
+        *(const char **)((char *)a + d->field) = v;
+        return 1;
+    }
+    return 0;
+}
+
+/* Parses ARGV into A. CLI_EXIT_OK, -1 after --help, or a usage error.
+ * After "--" every argument is positional. */
+static int parse_args(int argc, char **argv, struct ro_args *a)
+{
+    bool options = true;
+    int i, rc = CLI_EXIT_OK, taken;
+
+    for (i = 1; i < argc && rc == CLI_EXIT_OK; i++) {
+        if (!options) {
+            rc = take_positional(a, argv[i]);
+        } else if (strcmp(argv[i], "--") == 0) {
+            options = false;
+        } else if (strcmp(argv[i], "--help") == 0 ||
+                   strcmp(argv[i], "-h") == 0) {
+            rollout_usage(stdout);
+            rc = -1;
+        } else if ((taken = take_option(argc, argv, &i, a)) != 0) {
+            rc = taken == 1 ? CLI_EXIT_OK : taken;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            rc = usage_error("unknown option", argv[i]);
+        } else {
+            rc = take_positional(a, argv[i]);
+        }
+    }
+    return rc;
+}
+
+/* Refuses options outside ALLOWED for the subcommand, and a number of
+ * positional arguments outside MIN..MAX. */
+static int check_shape(const struct ro_args *a, unsigned allowed, int min,
+                       int max, const char *what)
+{
+    size_t k;
+
+    for (k = 0; k < NOPTS; k++) {
+        if ((a->given & opt_defs[k].bit) && !(allowed & opt_defs[k].bit)) {
+            fprintf(stderr,
+                    "%s rollout: %s is not an option of '%s'\ntry '%s "
+                    "rollout --help'\n",
+                    cli_progname, opt_defs[k].name, a->sub, cli_progname);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (a->npos < min)
+        return usage_error("missing", what);
+    if (a->npos > max)
+        return usage_error("unexpected argument", a->pos[max]);
+    return CLI_EXIT_OK;
+}
+
+/* Every change names who made it: --by, else $SUDO_USER, else $USER. */
+static int default_by(struct ro_args *a)
+{
+    if (a->by == NULL)
+        a->by = getenv("SUDO_USER");
+    if (a->by == NULL || a->by[0] == '\0')
+        a->by = getenv("USER");
+    if (a->by == NULL || a->by[0] == '\0')
+        return usage_error("--by WHO is needed ($SUDO_USER and $USER are "
+                           "unset)",
+                           NULL);
+    if (!so_audit_text_valid(a->by, strlen(a->by)))
+        return usage_error("--by must be one line of UTF-8 without control "
+                           "characters",
+                           NULL);
+    if (a->reason != NULL &&
+        (a->reason[0] == '\0' ||
+         !so_audit_text_valid(a->reason, strlen(a->reason))))
+        return usage_error("--reason must be one line of UTF-8 without "
+                           "control characters, and not empty",
+                           NULL);
+    return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ audit */
+
+/* An audit record of one change, checked before the change is made. */
+struct ro_event {
+    char host[256];
+    char rule[SO_AUDIT_RULE_MAX + 1];
+    char object[SO_AUDIT_OBJECT_MAX + 1];
+    struct so_audit_event ev;
+};
+
+/* Fills E: module "rollout", DECISION, the rule RULE (": REASON" added
+ * when REASON is not NULL), subject BY, object OBJECT. CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE after naming what the record cannot hold; then nothing
+ * may change. */
+static int event_init(struct ro_event *e, const char *decision,
+                      const char *rule, const char *reason, const char *by,
+                      const char *object)
+{
+    static const char *const field[SO_AUDIT_NFIELDS] = {
+        "the host name",          "the module", "the decision",
+        "the rule with --reason", "--by",       "the object",
+    };
+    enum so_err err;
+    size_t n;
+    int i = 0;
+
+    memset(e, 0, sizeof(*e));
+    if (gethostname(e->host, sizeof(e->host)) != 0)
+        strcpy(e->host, "localhost");
+    e->host[sizeof(e->host) - 1] = '\0';
+    n = (size_t)snprintf(e->rule, sizeof(e->rule), "%s%s%s", rule,
+                         reason != NULL ? ": " : "",
+                         reason != NULL ? reason : "");
+    snprintf(e->object, sizeof(e->object), "%s", object);
+    e->ev.host = e->host;
+    e->ev.module = "rollout";
+    e->ev.decision = decision;
+    e->ev.rule = e->rule;
+    e->ev.subject = by;
+    e->ev.object = e->object;
+    if (n >= sizeof(e->rule)) {
+        say("--reason is too long for the audit record (the rule and the "
+            "reason at most %d bytes); nothing changed",
+            SO_AUDIT_RULE_MAX);
+        return CLI_EXIT_USAGE;
+    }
+    err = so_audit_event_check(&e->ev, &i);
+    if (err == SO_OK)
+        return CLI_EXIT_OK;
+    if (err == SO_ELIMIT)
+        say("%s is too long for the audit record (at most %zu bytes); "
+            "nothing changed",
+            field[i], so_audit_field_max(i));
+    else
+        say("%s must be UTF-8 without control characters; nothing changed",
+            field[i]);
+    return CLI_EXIT_USAGE;
+}
+
+static int event_write(const struct ro_args *a, struct ro_event *e)
+{
+    return cli_audit_record(a->conninfo, &e->ev);
+}
+
+/* ------------------------------------------------------------ database */
+
+static int db_failed(struct st_db *db)
+{
+    say("%s", st_db_error(db));
+    return CLI_EXIT_DB;
+}
+
+/*
+ * Sends one statement of a change, without the store's retry (a retry
+ * after a broken connection would run it outside its transaction). On
+ * CLI_EXIT_OK *RES (when RES is not NULL) is the caller's to PQclear;
+ * otherwise prints "WHAT: why" and returns CLI_EXIT_DB.
+ */
+static int change_exec(struct st_db *db, const char *what, const char *sql,
+                       int n, const char *const *params, ExecStatusType want,
+                       PGresult **res)
+{
+    PGconn *conn = st_db_conn(db);
+    PGresult *r;
+    const char *why;
+    int rc = CLI_EXIT_OK;
+
+    if (res != NULL)
+        *res = NULL;
+    r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (r != NULL && PQresultStatus(r) == want) {
+        if (res != NULL) {
+            *res = r; /* the caller's now */
+            r = NULL;
+        }
+        goto out;
+    }
+    why = r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+    if (why == NULL || why[0] == '\0')
+        why = PQerrorMessage(conn);
+    say("%s: %.*s", what, (int)strcspn(why, "\n"), why);
+    rc = CLI_EXIT_DB;
+out:
+    PQclear(r);
+    return rc;
+}
+
+static const char cities_sql[] =
+    "SELECT code, name_en, state, coalesce(paused_from, '') "
+    "FROM smartoffice.city ORDER BY code";
+
+static bool ascii_caseeq(const char *a, const char *b)
+{
+    for (; *a != '\0' && *b != '\0'; a++, b++) {
+        char x = *a, y = *b;
+
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return *a == *b;
+}
+
+static void city_copy(struct ro_city *c, PGresult *res, int row)
+{
+    snprintf(c->code, sizeof(c->code), "%s", PQgetvalue(res, row, 0));
+    snprintf(c->name_en, sizeof(c->name_en), "%s", PQgetvalue(res, row, 1));
+    snprintf(c->state, sizeof(c->state), "%s", PQgetvalue(res, row, 2));
+    snprintf(c->paused_from, sizeof(c->paused_from), "%s",
+             PQgetvalue(res, row, 3));
+}
+
+/*
+ * Finds the city NAME, a code or an English name in any (ASCII) case,
+ * into C. Case is folded here rather than by a collation of the server.
+ * CLI_EXIT_OK; CLI_EXIT_INPUT when no city or more than one has that
+ * name; CLI_EXIT_DB.
+ */
+static int city_find(struct st_db *db, const char *name, struct ro_city *c)
+{
+    PGresult *res;
+    int i, found = -1, matches = 0, rc = CLI_EXIT_OK;
+
+    if (st_db_exec(db, "reading the cities", cities_sql, 0, NULL,
+                   PGRES_TUPLES_OK, &res) != ST_OK)
+        return db_failed(db);
+    for (i = 0; i < PQntuples(res); i++) {
+        if (ascii_caseeq(PQgetvalue(res, i, 0), name)) {
+            found = i; /* a code beats any name */
+            matches = 1;
+            break;
+        }
+        if (ascii_caseeq(PQgetvalue(res, i, 1), name)) {
+            found = i;
+            matches++;
+        }
+    }
+    if (matches == 0) {
+        say("no city '%s' (give a code or an English name; '%s rollout "
+            "status' lists them)",
+            name, cli_progname);
+        rc = CLI_EXIT_INPUT;
+    } else if (matches > 1) {
+        say("more than one city is named '%s'; give its code", name);
+        rc = CLI_EXIT_INPUT;
+    } else {
+        city_copy(c, res, found);
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* ------------------------------------------------------------ states */
+
+/* The rules of the city states. RESUME goes back to paused_from. */
+struct transition {
+    const char *verb;
+    const char *from[3];
+    const char *to; /* NULL: the state before the pause */
+    const char *rule_text;
+};
+
+static const struct transition transitions[] = {
+    {"open",
+     {"planned", "pilot", "paused"},
+     "live",
+     "only a planned, pilot or paused city can be opened"},
+    {"pilot",
+     {"planned", NULL, NULL},
+     "pilot",
+     "a pilot starts only from planned"},
+    {"pause",
+     {"live", "pilot", NULL},
+     "paused",
+     "only a live or pilot city can be paused"},
+    {"resume",
+     {"paused", NULL, NULL},
+     NULL,
+     "only a paused city can be resumed"},
+};
+#define NTRANSITIONS (sizeof(transitions) / sizeof(transitions[0]))
+
+static const struct transition *transition_find(const char *verb)
+{
+    size_t i;
+
+    for (i = 0; i < NTRANSITIONS; i++) {
+        if (strcmp(transitions[i].verb, verb) == 0)
+            return &transitions[i];
+    }
+    return NULL;
+}
+
+/* The state T leads C to, or NULL after saying why T does not apply. */
+static const char *transition_target(const struct transition *t,
+                                     const struct ro_city *c)
+{
+    bool from_ok = false;
+    size_t i;
+
+    for (i = 0; i < 3 && t->from[i] != NULL; i++)
+        from_ok = from_ok || strcmp(t->from[i], c->state) == 0;
+    if (!from_ok) {
+        say("city %s (%s) is %s: %s; nothing changed", c->code, c->name_en,
+            c->state, t->rule_text);
+        return NULL;
+    }
+    if (t->to != NULL)
+        return t->to;
+    if (c->paused_from[0] == '\0') {
+        say("city %s (%s) was paused by other means and its state before "
+            "the pause is unknown; nothing changed. Use '%s rollout open "
+            "%s' to make it live",
+            c->code, c->name_en, cli_progname, c->code);
+        return NULL;
+    }
+    return c->paused_from;
+}
+
+static const char state_sql[] =
+    "UPDATE smartoffice.city SET state = $2, paused_from = $3, "
+    "updated_at = now() WHERE code = $1 AND state = $4 RETURNING code";
+
+static int cmd_state(struct st_db *db, const struct ro_args *a)
+{
+    const struct transition *t = transition_find(a->sub);
+    const char *params[4], *to;
+    struct ro_event e;
+    struct ro_city c;
+    char rule[64];
+    PGresult *res;
+    int rc;
+
+    rc = city_find(db, a->pos[0], &c);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    to = transition_target(t, &c);
+    if (to == NULL)
+        return CLI_EXIT_INPUT;
+    snprintf(rule, sizeof(rule), "%s->%s", c.state, to);
+    rc = event_init(&e, t->verb, rule, a->reason, a->by, c.code);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    params[0] = c.code;
+    params[1] = to;
+    params[2] = strcmp(to, "paused") == 0 ? c.state : NULL;
+    params[3] = c.state;
+    rc = change_exec(db, "changing the city's state", state_sql, 4, params,
+                     PGRES_TUPLES_OK, &res);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (PQntuples(res) != 1) {
+        say("city %s changed while this command ran; nothing changed, run "
+            "it again",
+            c.code);
+        PQclear(res);
+        return CLI_EXIT_INPUT;
+    }
+    PQclear(res);
+    printf("%s (%s): %s -> %s\n", c.code, c.name_en, c.state, to);
+    return event_write(a, &e);
+}
+
+/* ------------------------------------------------------------ status */
+
+/* Per city: active employees; accounts issued and not withdrawn
+ * (provisioned or active); accounts activated; users online by rows
+ * fresher than two minutes; messages sent and refused over the last 30
+ * days (today included). */
+static const char status_sql[] =
+    "SELECT c.code, c.name_en, c.name_ur, c.state, c.phase, "
+    "(SELECT count(*) FROM smartoffice.employee e "
+    "  WHERE e.city = c.code AND e.status = 'active'), "
+    "(SELECT count(*) FROM smartoffice.rollout_account a "
+    "  JOIN smartoffice.employee e USING (employee_no) "
+    "  WHERE e.city = c.code AND a.state IN ('provisioned', 'active')), "
+    "(SELECT count(*) FROM smartoffice.rollout_account a "
+    "  JOIN smartoffice.employee e USING (employee_no) "
+    "  WHERE e.city = c.code AND a.state = 'active'), "
+    "(SELECT coalesce(sum(o.online), 0) FROM smartoffice.rollout_online o "
+    "  WHERE o.city = c.code AND o.at > now() - interval '2 minutes'), "
+    "(SELECT coalesce(sum(k.sent), 0) FROM smartoffice.rollout_counter k "
+    "  WHERE k.city = c.code AND k.day > current_date - 30), "
+    "(SELECT coalesce(sum(k.refused), 0) FROM smartoffice.rollout_counter k "
+    "  WHERE k.city = c.code AND k.day > current_date - 30) "
+    "FROM smartoffice.city c ORDER BY c.phase, c.code";
+
+enum ro_metric {
+    M_EMPLOYEES = 0,
+    M_PROVISIONED,
+    M_ACTIVATED,
+    M_ONLINE,
+    M_COUNTS, /* the metrics above are counts */
+};
+
+/* One city's figures. Strings are borrowed from the status result. */
+struct ro_stats {
+    const char *code;
+    const char *name_en;
+    const char *name_ur;
+    const char *state;
+    const char *phase;
+    long long count[M_COUNTS];
+    long long sent;
+    long long refused;
+    bool has_share;
+    double share;        /* percent of messages encrypted at the first try */
+    char share_text[16]; /* "87.5" or "-" */
+};
+
+static long long as_count(const char *s)
+{
+    long long v = strtoll(s, NULL, 10);
+
+    return v < 0 ? 0 : v;
+}
+
+/*
+ * Reads every city's figures: *RES is the result (the caller PQclear()s
+ * it) and *OUT an array of PQntuples(*RES) entries borrowing from it
+ * (the caller frees it). CLI_EXIT_OK or CLI_EXIT_DB.
+ */
+static int stats_fetch(struct st_db *db, PGresult **res, struct ro_stats **out)
+{
+    struct ro_stats *s;
+    int i, n;
+
+    *out = NULL;
+    if (st_db_exec(db, "reading the rollout status", status_sql, 0, NULL,
+                   PGRES_TUPLES_OK, res) != ST_OK)
+        return db_failed(db);
+    n = PQntuples(*res);
+    s = calloc(n > 0 ? (size_t)n : 1, sizeof(*s));
+    if (s == NULL) {
+        say("out of memory reading %d cities", n);
+        PQclear(*res);
+        *res = NULL;
+        return CLI_EXIT_DB;
+    }
+    for (i = 0; i < n; i++) {
+        int m;
+
+        s[i].code = PQgetvalue(*res, i, 0);
+        s[i].name_en = PQgetvalue(*res, i, 1);
+        s[i].name_ur = PQgetvalue(*res, i, 2);
+        s[i].state = PQgetvalue(*res, i, 3);
+        s[i].phase = PQgetvalue(*res, i, 4);
+        for (m = 0; m < M_COUNTS; m++)
+            s[i].count[m] = as_count(PQgetvalue(*res, i, 5 + m));
+        s[i].sent = as_count(PQgetvalue(*res, i, 9));
+        s[i].refused = as_count(PQgetvalue(*res, i, 10));
+        s[i].has_share = s[i].sent > 0;
+        strcpy(s[i].share_text, "-");
+        if (s[i].has_share) {
+            long long ok = s[i].sent - s[i].refused;
+
+            s[i].share = 100.0 * (double)(ok > 0 ? ok : 0) / (double)s[i].sent;
+            snprintf(s[i].share_text, sizeof(s[i].share_text), "%.1f",
+                     s[i].share);
+        }
+    }
+    *out = s;
+    return CLI_EXIT_OK;
+}
+
+/* Columns on a terminal: code points, not bytes. */
+static int text_width(const char *s)
+{
+    int w = 0;
+
+    for (; *s != '\0'; s++)
+        w += ((unsigned char)*s & 0xc0) != 0x80;
+    return w;
+}
+
+static void print_padded(const char *s, int width, bool right)
+{
+    int pad = width - text_width(s);
+
+    if (right)
+        printf("%*s%s", pad > 0 ? pad : 0, "", s);
+    else
+        printf("%s%*s", s, pad > 0 ? pad : 0, "");
+}
+
+#define STATUS_COLUMNS 9
+
+static void status_cells(const struct ro_stats *s,
+                         char cells[STATUS_COLUMNS][32], const char **text)
+{
+    int m;
+
+    text[0] = s->code;
+    text[1] = s->name_en;
+    text[2] = s->state;
+    text[3] = s->phase;
+    for (m = 0; m < M_COUNTS; m++) {
+        snprintf(cells[4 + m], sizeof(cells[0]), "%lld", s->count[m]);
+        text[4 + m] = cells[4 + m];
+    }
+    snprintf(cells[8], sizeof(cells[0]), "%s%s", s->share_text,
+             s->has_share ? "%" : "");
+    text[8] = cells[8];
+}
+
+static void status_text(const struct ro_stats *s, int n)
+{
+    static const char *const head[STATUS_COLUMNS] = {
+        "CITY",        "NAME",      "STATE",  "PHASE",     "EMPLOYEES",
+        "PROVISIONED", "ACTIVATED", "ONLINE", "ENCRYPTED",
+    };
+    char cells[STATUS_COLUMNS][32];
+    const char *text[STATUS_COLUMNS];
+    int width[STATUS_COLUMNS], i, k;
+
+    for (k = 0; k < STATUS_COLUMNS; k++)
+        width[k] = text_width(head[k]);
+    for (i = 0; i < n; i++) {
+        status_cells(&s[i], cells, text);
+        for (k = 0; k < STATUS_COLUMNS; k++)
+            if (text_width(text[k]) > width[k])
+                width[k] = text_width(text[k]);
+    }
+    for (k = 0; k < STATUS_COLUMNS; k++) {
+        print_padded(head[k], width[k], k >= 3);
+        fputs(k + 1 < STATUS_COLUMNS ? "  " : "\n", stdout);
+    }
+    for (i = 0; i < n; i++) {
+        status_cells(&s[i], cells, text);
+        for (k = 0; k < STATUS_COLUMNS; k++) {
+            print_padded(text[k], width[k], k >= 3);
+            fputs(k + 1 < STATUS_COLUMNS ? "  " : "\n", stdout);
+        }
+    }
+}
+
+/* Writes S as a JSON string (RFC 8259 §7) to OUT. */
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void status_json(const struct ro_stats *s, int n)
+{
+    int i;
+
+    fputs("[", stdout);
+    for (i = 0; i < n; i++) {
+        fputs(i > 0 ? ",\n {" : "\n {", stdout);
+        fputs("\"code\": ", stdout);
+        json_string(stdout, s[i].code);
+        fputs(", \"name_en\": ", stdout);
+        json_string(stdout, s[i].name_en);
+        fputs(", \"name_ur\": ", stdout);
+        json_string(stdout, s[i].name_ur);
+        fputs(", \"state\": ", stdout);
+        json_string(stdout, s[i].state);
+        printf(", \"phase\": %s, \"employees\": %lld, \"provisioned\": %lld, "
+               "\"activated\": %lld, \"online\": %lld, \"sent_30d\": %lld, "
+               "\"refused_30d\": %lld, \"encrypted_first_try_pct\": %s}",
+               s[i].phase, s[i].count[M_EMPLOYEES], s[i].count[M_PROVISIONED],
+               s[i].count[M_ACTIVATED], s[i].count[M_ONLINE], s[i].sent,
+               s[i].refused, s[i].has_share ? s[i].share_text : "null");
+    }
+    fputs(n > 0 ? "\n]\n" : "]\n", stdout);
+}
+
+static int cmd_status(struct st_db *db, const struct ro_args *a)
+{
+    struct ro_stats *s;
+    PGresult *res;
+    int rc;
+
+    rc = stats_fetch(db, &res, &s);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (a->given & OPT_JSON)
+        status_json(s, PQntuples(res));
+    else
+        status_text(s, PQntuples(res));
+    free(s);
+    PQclear(res);
+    return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ main */
+
+/* Checks A for its subcommand; fills in the default --by for changes. */
+static int check_args(struct ro_args *a)
+{
+    const unsigned change = OPT_DB | OPT_BY | OPT_REASON;
+
+    if (strcmp(a->sub, "status") == 0)
+        return check_shape(a, OPT_DB | OPT_JSON, 0, 0, "");
+    if (transition_find(a->sub) != NULL) {
+        if (check_shape(a, change, 1, 1, "CITY") != CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
+        return default_by(a);
+    }
+    return usage_error("unknown subcommand", a->sub);
+}
+
+int cli_rollout_main(int argc, char **argv)
+{
+    struct ro_args args = {0};
+    struct st_db *db;
+    int rc;
+
+    rc = parse_args(argc, argv, &args);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (args.sub == NULL)
+        return usage_error("no subcommand given (status, open, pilot, "
+                           "pause, resume, exception, provision, deprovision "
+                           "or report)",
+                           NULL);
+    rc = check_args(&args);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    rc = cli_db_connect(args.conninfo, &db);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (strcmp(args.sub, "status") == 0)
+        rc = cmd_status(db, &args);
+    else
+        rc = cmd_state(db, &args);
+    st_db_free(db);
+    return rc;
+}
