@@ -47,6 +47,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lua_directory.h"
 #include "lua_rollout.h"
 #include "lua_store.h"
 #include "so_omemo.h"
@@ -821,6 +822,7 @@ int luaopen_smartoffice(lua_State *L)
     new_class(L, WARN_MT, warn_methods, l_warn_gc, 0);
     luaL_newlib(L, functions);
     lua_store_register(L);
+    lua_directory_register(L);
     lua_rollout_register(L);
     return 1;
 }
