@@ -39,11 +39,15 @@ struct so_dentry {
     const char *const *unit_ur;
 };
 
-/* A growing list of terms. */
+struct so_dterms_arena;
+
+/* A growing list of terms, reused from one so_dterms_build() to the
+ * next so that a long import allocates only while it warms up. */
 struct so_dterms {
     size_t n;
-    char **term; /* owned */
+    char **term; /* owned array; the strings live in ARENA */
     size_t cap;
+    struct so_dterms_arena *arena; /* owned; private to so_dterms.c */
 };
 
 /*

@@ -65,6 +65,12 @@ enum so_err so_fold_words(const char *text, size_t len, enum so_fold_key key,
 enum so_err so_fold_text(const char *text, size_t len, enum so_fold_key key,
                          char *out, size_t outlen);
 
+/*
+ * Rewrites the strict key WORD (NUL-terminated) in place into its loose
+ * key; the length never changes. True when anything changed.
+ */
+bool so_fold_loosen(char *word);
+
 /* True for a folded word that is an honorific (syed, dr, mian, hafiz,
  * ...; in both scripts), which a query may leave out. */
 bool so_fold_is_honorific(const char *word);
