@@ -44,6 +44,7 @@ struct so_audit_event;
 int cli_audit_record(const char *conninfo, struct so_audit_event *ev);
 int cli_db_main(int argc, char **argv);
 int cli_zone_main(int argc, char **argv);
+int cli_directory_main(int argc, char **argv);
 int cli_rollout_main(int argc, char **argv);
 
 struct st_db;
