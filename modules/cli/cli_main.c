@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
     {"db", cli_db_main, "install the database schema, show its version"},
     {"zone", cli_zone_main, "add, remove and list approved federation zones"},
     {"audit", cli_audit_main, "verify, export and expire the audit trail"},
+    {"directory", cli_directory_main, "import cities, units and employees"},
     {"rollout", cli_rollout_main,
      "open, pause and provision cities; status and report"},
     {NULL, NULL, NULL},
