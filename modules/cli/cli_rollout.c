@@ -413,6 +413,24 @@ out:
     return rc;
 }
 
+static int tx_begin(struct st_db *db)
+{
+    return change_exec(db, "starting a transaction", "BEGIN", 0, NULL,
+                       PGRES_COMMAND_OK, NULL);
+}
+
+static int tx_commit(struct st_db *db)
+{
+    return change_exec(db, "committing", "COMMIT", 0, NULL, PGRES_COMMAND_OK,
+                       NULL);
+}
+
+/* Rolls back after a failure; its own failure changes nothing more. */
+static void tx_rollback(struct st_db *db)
+{
+    PQclear(PQexec(st_db_conn(db), "ROLLBACK"));
+}
+
 static const char cities_sql[] =
     "SELECT code, name_en, state, coalesce(paused_from, '') "
     "FROM smartoffice.city ORDER BY code";
@@ -825,7 +843,568 @@ static int cmd_status(struct st_db *db, const struct ro_args *a)
     return CLI_EXIT_OK;
 }
 
+/* ------------------------------------------------------------ exceptions */
+
+static const char unit_exists_sql[] =
+    "SELECT 1 FROM smartoffice.org_unit WHERE code = $1";
+static const char exception_add_sql[] =
+    "INSERT INTO smartoffice.rollout_exception (kind, target, reason, "
+    "added_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING "
+    "RETURNING kind";
+static const char exception_remove_sql[] =
+    "DELETE FROM smartoffice.rollout_exception WHERE kind = $1 AND "
+    "target = $2 RETURNING kind";
+static const char exception_list_sql[] =
+    "SELECT kind, target, reason, added_by, "
+    "to_char(added_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+    "FROM smartoffice.rollout_exception ORDER BY kind, target";
+
+/*
+ * Writes the stored form of the exception target IN of KIND into OUT: a
+ * unit code in upper case, or a bare JID (local@domain, no resource)
+ * with ASCII letters in lower case. CLI_EXIT_OK, or CLI_EXIT_USAGE after
+ * saying why IN is not one.
+ */
+static int target_normalize(const char *kind, const char *in, char *out,
+                            size_t len)
+{
+    struct so_jid j;
+    size_t i, n = strlen(in);
+    bool unit = strcmp(kind, "unit") == 0;
+
+    if (n == 0 || n >= len || !so_audit_text_valid(in, n)) {
+        say("%s '%s' is empty, too long or not one line of UTF-8", kind, in);
+        return CLI_EXIT_USAGE;
+    }
+    for (i = 0; i <= n; i++) {
+        char c = in[i];
+
+        if (unit && c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        else if (!unit && c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        out[i] = c;
+    }
+    if (unit)
+        return CLI_EXIT_OK;
+    if (!so_jid_split(out, &j) || j.local_len == 0 || j.has_resource ||
+        strchr(out, ' ') != NULL) {
+        say("person '%s' is not a bare JID (user@domain, no resource)", in);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int exception_list(struct st_db *db)
+{
+    PGresult *res;
+    int i;
+
+    if (st_db_exec(db, "listing the rollout exceptions", exception_list_sql, 0,
+                   NULL, PGRES_TUPLES_OK, &res) != ST_OK)
+        return db_failed(db);
+    for (i = 0; i < PQntuples(res); i++)
+        printf("%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0),
+               PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+               PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+    PQclear(res);
+    return CLI_EXIT_OK;
+}
+
+/* Refuses a unit exception for a unit the directory does not have. */
+static int unit_check(struct st_db *db, const char *code)
+{
+    const char *params[1] = {code};
+    PGresult *res;
+    int rc = CLI_EXIT_OK;
+
+    if (st_db_exec(db, "looking for the unit", unit_exists_sql, 1, params,
+                   PGRES_TUPLES_OK, &res) != ST_OK)
+        return db_failed(db);
+    if (PQntuples(res) == 0) {
+        say("no unit '%s' in the directory; nothing changed", code);
+        rc = CLI_EXIT_INPUT;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int cmd_exception(struct st_db *db, const struct ro_args *a)
+{
+    const char *op = a->pos[0], *kind = a->pos[1], *params[4];
+    bool add = strcmp(op, "add") == 0;
+    char target[SO_AUDIT_OBJECT_MAX + 1], rule[32];
+    struct ro_event e;
+    PGresult *res;
+    int rc;
+
+    if (strcmp(op, "list") == 0)
+        return exception_list(db);
+    rc = target_normalize(kind, a->pos[2], target, sizeof(target));
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    snprintf(rule, sizeof(rule), "%s-exception", kind);
+    rc = event_init(&e, add ? "exception-added" : "exception-removed", rule,
+                    a->reason, a->by, target);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (add && strcmp(kind, "unit") == 0) {
+        rc = unit_check(db, target);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
+    params[0] = kind;
+    params[1] = target;
+    params[2] = a->reason;
+    params[3] = a->by;
+    rc = change_exec(db,
+                     add ? "adding the exception"
+                         : "removing the "
+                           "exception",
+                     add ? exception_add_sql : exception_remove_sql,
+                     add ? 4 : 2, params, PGRES_TUPLES_OK, &res);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (PQntuples(res) == 0) {
+        say("%s exception %s %s; nothing changed", kind, target,
+            add ? "already exists" : "does not exist");
+        PQclear(res);
+        return CLI_EXIT_INPUT;
+    }
+    PQclear(res);
+    printf("%s %s exception %s\n", add ? "added" : "removed", kind, target);
+    return event_write(a, &e);
+}
+
+/* ------------------------------------------------------------ provision */
+
+/* One employee to provision or to renew, from provision_rows_sql. */
+static const char provision_rows_sql[] =
+    "SELECT e.employee_no, e.name_en, e.name_ur, e.jid, "
+    "coalesce(a.state, ''), coalesce(a.secret_expires < now(), false) "
+    "FROM smartoffice.employee e "
+    "LEFT JOIN smartoffice.rollout_account a USING (employee_no) "
+    "WHERE e.city = $1 AND e.status = 'active' AND e.jid IS NOT NULL "
+    "ORDER BY e.employee_no FOR UPDATE OF e";
+static const char provision_insert_sql[] =
+    "INSERT INTO smartoffice.rollout_account (employee_no, jid, state, "
+    "secret_hash, secret_expires, provisioned_by) "
+    "VALUES ($1, $2, 'provisioned', decode($3, 'hex'), "
+    "now() + $4::interval, $5) "
+    "RETURNING to_char(secret_expires AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+static const char provision_renew_sql[] =
+    "UPDATE smartoffice.rollout_account SET secret_hash = decode($2, 'hex'), "
+    "secret_expires = now() + $3::interval, provisioned_by = $4 "
+    "WHERE employee_no = $1 AND state = 'provisioned' "
+    "AND secret_expires < now() "
+    "RETURNING to_char(secret_expires AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+/* What one provision run did. */
+struct prov_counts {
+    long provisioned;
+    long renewed;
+    long skipped;    /* already has an account */
+    long other_host; /* JID not on --host */
+};
+
+/* Parses "N" followed by d, h or w into *SECONDS. False when it is not
+ * that, or is zero or longer than EXPIRES_MAX_DAYS. */
+static bool expires_parse(const char *s, long *seconds)
+{
+    char *end;
+    long n, unit;
+
+    errno = 0;
+    n = strtol(s, &end, 10);
+    if (errno != 0 || end == s || n <= 0 || s[0] == '+' || end[1] != '\0')
+        return false;
+    if (*end == 'h')
+        unit = 3600;
+    else if (*end == 'd')
+        unit = 86400;
+    else if (*end == 'w')
+        unit = 7 * 86400;
+    else
+        return false;
+    if (n > EXPIRES_MAX_DAYS * 86400L / unit)
+        return false;
+    *seconds = n * unit;
+    return true;
+}
+
+/* RFC 4648 §5 base64url without padding of the N bytes IN into OUT. */
+static void base64url(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr"
+                                 "stuvwxyz0123456789-_";
+    size_t i, o = 0;
+
+    for (i = 0; i + 2 < n; i += 3) {
+        unsigned long v = (unsigned long)in[i] << 16 |
+                          (unsigned long)in[i + 1] << 8 | in[i + 2];
+
+        out[o++] = digits[(v >> 18) & 63];
+        out[o++] = digits[(v >> 12) & 63];
+        out[o++] = digits[(v >> 6) & 63];
+        out[o++] = digits[v & 63];
+    }
+    out[o] = '\0'; /* TOKEN_BYTES is a multiple of 3: nothing is left */
+}
+
+static void openssl_failed(const char *what)
+{
+    unsigned long e = ERR_get_error();
+    char buf[256];
+
+    ERR_error_string_n(e, buf, sizeof(buf));
+    say("%s: %s", what, e != 0 ? buf : "no reason given");
+    ERR_clear_error();
+}
+
+/*
+ * A fresh invitation token (TOKEN_BYTES from RAND_bytes, base64url) in
+ * TOKEN and the hex of SHA-256 over its text, as the host module will
+ * compute it over the token a client presents, in HASH_HEX.
+ * CLI_EXIT_OK, or CLI_EXIT_DB after saying what OpenSSL said.
+ */
+static int token_new(char token[TOKEN_CHARS + 1], char hash_hex[65])
+{
+    unsigned char raw[TOKEN_BYTES], md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0, i;
+    int rc = CLI_EXIT_DB;
+
+    ERR_clear_error();
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        openssl_failed("making an invitation secret");
+        goto out;
+    }
+    base64url(raw, sizeof(raw), token);
+    if (!EVP_Digest(token, TOKEN_CHARS, md, &mdlen, EVP_sha256(), NULL) ||
+        mdlen != 32) {
+        openssl_failed("hashing an invitation secret");
+        goto out;
+    }
+    for (i = 0; i < mdlen; i++)
+        snprintf(hash_hex + 2 * i, 3, "%02x", md[i]);
+    rc = CLI_EXIT_OK;
+out:
+    OPENSSL_cleanse(raw, sizeof(raw));
+    return rc;
+}
+
+/* Writes S[0..N) to OUT, percent-encoding all but RFC 3986 unreserved
+ * characters, for a JID inside an xmpp: URI (RFC 5122 §2.7). */
+static void uri_part(FILE *out, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+            c == '~')
+            fputc(c, out);
+        else
+            fprintf(out, "%%%02X", c);
+    }
+}
+
+/* Writes one CSV field (RFC 4180 §2): quoted when it holds a comma, a
+ * quote or a line break, quotes doubled. */
+static void csv_field(FILE *out, const char *s, bool last)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+    } else {
+        fputc('"', out);
+        for (; *s != '\0'; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    }
+    fputs(last ? "\r\n" : ",", out);
+}
+
+/* One CSV line: the employee's row ROW of RES, the link and expiry. */
+static void csv_invite(FILE *out, PGresult *res, int row, const char *token,
+                       const char *expires_at)
+{
+    struct so_jid j;
+    const char *jid = PQgetvalue(res, row, 3);
+
+    csv_field(out, PQgetvalue(res, row, 0), false);
+    csv_field(out, PQgetvalue(res, row, 1), false);
+    csv_field(out, PQgetvalue(res, row, 2), false);
+    csv_field(out, jid, false);
+    /* XEP-0401 §5: xmpp:JID?register;preauth=TOKEN (no quoting needed:
+     * the encoded parts and the base64url token hold no comma or quote) */
+    so_jid_split(jid, &j);
+    fputs("xmpp:", out);
+    uri_part(out, j.local, j.local_len);
+    fputc('@', out);
+    uri_part(out, j.domain, j.domain_len);
+    fprintf(out, "?register;preauth=%s,", token);
+    csv_field(out, expires_at, true);
+}
+
+/*
+ * Creates the invitations file PATH with mode 0600, refusing an existing
+ * one unless FORCE (then it is replaced). *OUT is the caller's to close.
+ * CLI_EXIT_OK, or CLI_EXIT_INPUT after naming the file and the reason.
+ */
+static int invites_open(const char *path, bool force, FILE **out)
+{
+    int fd;
+
+    *out = NULL;
+    if (force && unlink(path) != 0 && errno != ENOENT) {
+        say("%s: cannot replace it: %s; nothing changed", path,
+            strerror(errno));
+        return CLI_EXIT_INPUT;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        say("%s: %s%s; nothing changed", path, strerror(errno),
+            errno == EEXIST ? " (--force replaces it)" : "");
+        return CLI_EXIT_INPUT;
+    }
+    if (fchmod(fd, 0600) != 0 || (*out = fdopen(fd, "w")) == NULL) {
+        say("%s: %s; nothing changed", path, strerror(errno));
+        close(fd);
+        unlink(path);
+        return CLI_EXIT_INPUT;
+    }
+    fputs("employee_no,name_en,name_ur,jid,invite_link,expires_at\r\n", *out);
+    return CLI_EXIT_OK;
+}
+
+/* Flushes and closes OUT, durably. CLI_EXIT_OK or CLI_EXIT_INPUT. */
+static int invites_close(FILE *out, const char *path)
+{
+    int failed = fflush(out) != 0 || ferror(out) || fsync(fileno(out)) != 0;
+    int err = errno;
+
+    if (fclose(out) != 0 && !failed) {
+        failed = 1;
+        err = errno;
+    }
+    if (failed) {
+        say("%s: writing failed: %s; nothing changed", path, strerror(err));
+        return CLI_EXIT_INPUT;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Issues a secret for row ROW of RES (a new account, or RENEW an expired
+ * one) and writes its CSV line. */
+static int provision_one(struct st_db *db, const struct ro_args *a,
+                         PGresult *res, int row, bool renew,
+                         const char *interval, FILE *out)
+{
+    char token[TOKEN_CHARS + 1], hash[65];
+    const char *params[5];
+    PGresult *r;
+    int rc;
+
+    rc = token_new(token, hash);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    params[0] = PQgetvalue(res, row, 0);
+    if (renew) {
+        params[1] = hash;
+        params[2] = interval;
+        params[3] = a->by;
+        rc = change_exec(db, "renewing an invitation", provision_renew_sql, 4,
+                         params, PGRES_TUPLES_OK, &r);
+    } else {
+        params[1] = PQgetvalue(res, row, 3);
+        params[2] = hash;
+        params[3] = interval;
+        params[4] = a->by;
+        rc = change_exec(db, "adding an account", provision_insert_sql, 5,
+                         params, PGRES_TUPLES_OK, &r);
+    }
+    if (rc != CLI_EXIT_OK)
+        goto out;
+    if (PQntuples(r) != 1) {
+        say("the account of employee %s changed while this command ran; "
+            "nothing changed, run it again",
+            params[0]);
+        rc = CLI_EXIT_INPUT;
+    } else {
+        csv_invite(out, res, row, token, PQgetvalue(r, 0, 0));
+    }
+    PQclear(r);
+out:
+    OPENSSL_cleanse(token, sizeof(token));
+    return rc;
+}
+
+/* Provisions, inside the caller's transaction, every employee of CITY
+ * that needs it, counting into N. */
+static int provision_rows(struct st_db *db, const struct ro_args *a,
+                          const char *city, const char *host,
+                          const char *interval, FILE *out,
+                          struct prov_counts *n)
+{
+    const char *params[1] = {city};
+    PGresult *res;
+    int i, rc;
+
+    rc = change_exec(db, "reading the city's employees", provision_rows_sql, 1,
+                     params, PGRES_TUPLES_OK, &res);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    for (i = 0; i < PQntuples(res) && rc == CLI_EXIT_OK; i++) {
+        const char *state = PQgetvalue(res, i, 4);
+        bool expired = strcmp(PQgetvalue(res, i, 5), "t") == 0;
+        struct so_jid j;
+
+        if (host != NULL && (!so_jid_split(PQgetvalue(res, i, 3), &j) ||
+                             !so_jid_eq(j.domain, j.domain_len, host))) {
+            n->other_host++;
+        } else if (state[0] == '\0') {
+            rc = provision_one(db, a, res, i, false, interval, out);
+            n->provisioned++;
+        } else if ((a->given & OPT_RENEW) &&
+                   strcmp(state, "provisioned") == 0 && expired) {
+            rc = provision_one(db, a, res, i, true, interval, out);
+            n->renewed++;
+        } else {
+            n->skipped++;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* The audit rule of a provision run: counts, host and validity. False
+ * when it does not fit in LEN bytes. */
+static bool provision_rule(char *buf, size_t len, const struct prov_counts *n,
+                           const char *host, const char *expires)
+{
+    int w = snprintf(
+        buf, len, "provisioned %ld, renewed %ld, skipped %ld%s%s, valid %.15s",
+        n->provisioned, n->renewed, n->skipped, host ? ", host " : "",
+        host ? host : "", expires);
+
+    return w >= 0 && (size_t)w < len;
+}
+
+static int cmd_provision(struct st_db *db, const struct ro_args *a)
+{
+    const struct prov_counts most = {9999999, 9999999, 9999999, 0};
+    struct prov_counts n = {0, 0, 0, 0};
+    char host[SO_DOMAIN_BUF], why[160], interval[32], path[64];
+    char rule[512];
+    const char *expires = a->expires ? a->expires : DEFAULT_EXPIRES;
+    const char *out_path = a->out;
+    struct ro_event e;
+    struct ro_city c;
+    long seconds;
+    FILE *out;
+    int rc;
+
+    if (!expires_parse(expires, &seconds)) {
+        say("--expires '%s' is not a duration like 14d, 36h or 2w (at most "
+            "%d days)",
+            expires, EXPIRES_MAX_DAYS);
+        return CLI_EXIT_USAGE;
+    }
+    snprintf(interval, sizeof(interval), "%ld seconds", seconds);
+    if (a->host != NULL && so_domain_normalize(a->host, host, sizeof(host), why,
+                                               sizeof(why)) != SO_OK) {
+        say("--host '%s': %s", a->host, why);
+        return CLI_EXIT_USAGE;
+    }
+    rc = city_find(db, a->pos[0], &c);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    /* the record with the longest counts must fit before anything moves */
+    if (!provision_rule(rule, sizeof(rule), &most, a->host ? host : NULL,
+                        expires)) {
+        say("--host is too long for the audit record; nothing changed");
+        return CLI_EXIT_USAGE;
+    }
+    rc = event_init(&e, "provision", rule, NULL, a->by, c.code);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (out_path == NULL) {
+        time_t now = time(NULL);
+        struct tm tm;
+
+        gmtime_r(&now, &tm);
+        snprintf(path, sizeof(path), "invites-%s-", c.code);
+        strftime(path + strlen(path), sizeof(path) - strlen(path),
+                 "%Y%m%dT%H%M%SZ.csv", &tm);
+        out_path = path;
+    }
+    rc = invites_open(out_path, a->given & OPT_FORCE, &out);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    rc = tx_begin(db);
+    if (rc != CLI_EXIT_OK)
+        goto fail_file;
+    rc =
+        provision_rows(db, a, c.code, a->host ? host : NULL, interval, out, &n);
+    if (rc != CLI_EXIT_OK)
+        goto fail_tx;
+    rc = invites_close(out, out_path);
+    out = NULL;
+    if (rc != CLI_EXIT_OK)
+        goto fail_tx;
+    rc = tx_commit(db);
+    if (rc != CLI_EXIT_OK)
+        goto fail_unlink;
+    printf("%s (%s): provisioned %ld, renewed %ld, skipped %ld (already "
+           "provisioned)",
+           c.code, c.name_en, n.provisioned, n.renewed, n.skipped);
+    if (a->host != NULL)
+        printf(", %ld not on %s", n.other_host, host);
+    printf("; invitations in %s (mode 0600)\n", out_path);
+    if (provision_rule(rule, sizeof(rule), &n, a->host ? host : NULL,
+                       expires) &&
+        strlen(rule) < sizeof(e.rule))
+        memcpy(e.rule, rule, strlen(rule) + 1);
+    return event_write(a, &e);
+
+fail_tx:
+    tx_rollback(db);
+fail_file:
+    if (out != NULL)
+        fclose(out);
+fail_unlink:
+    unlink(out_path);
+    return rc;
+}
+
 /* ------------------------------------------------------------ main */
+
+static int check_exception(struct ro_args *a)
+{
+    const char *op = a->npos > 0 ? a->pos[0] : "";
+
+    if (strcmp(op, "list") == 0)
+        return check_shape(a, OPT_DB, 1, 1, "");
+    if (strcmp(op, "add") != 0 && strcmp(op, "remove") != 0)
+        return usage_error("exception needs add, remove or list; got",
+                           a->npos > 0 ? op : "nothing");
+    if (check_shape(a, OPT_DB | OPT_BY | OPT_REASON, 3, 3,
+                    "'unit CODE' or 'person JID'") != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
+    if (strcmp(a->pos[1], "unit") != 0 && strcmp(a->pos[1], "person") != 0)
+        return usage_error("an exception is for a 'unit' or a 'person', "
+                           "not",
+                           a->pos[1]);
+    if (strcmp(op, "add") == 0 && a->reason == NULL)
+        return usage_error("exception add needs --reason TEXT", NULL);
+    return default_by(a);
+}
 
 /* Checks A for its subcommand; fills in the default --by for changes. */
 static int check_args(struct ro_args *a)
@@ -836,6 +1415,16 @@ static int check_args(struct ro_args *a)
         return check_shape(a, OPT_DB | OPT_JSON, 0, 0, "");
     if (transition_find(a->sub) != NULL) {
         if (check_shape(a, change, 1, 1, "CITY") != CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
+        return default_by(a);
+    }
+    if (strcmp(a->sub, "exception") == 0)
+        return check_exception(a);
+    if (strcmp(a->sub, "provision") == 0) {
+        if (check_shape(a,
+                        OPT_DB | OPT_BY | OPT_HOST | OPT_EXPIRES | OPT_OUT |
+                            OPT_FORCE | OPT_RENEW,
+                        1, 1, "CITY") != CLI_EXIT_OK)
             return CLI_EXIT_USAGE;
         return default_by(a);
     }
@@ -864,6 +1453,10 @@ int cli_rollout_main(int argc, char **argv)
         return rc;
     if (strcmp(args.sub, "status") == 0)
         rc = cmd_status(db, &args);
+    else if (strcmp(args.sub, "exception") == 0)
+        rc = cmd_exception(db, &args);
+    else if (strcmp(args.sub, "provision") == 0)
+        rc = cmd_provision(db, &args);
     else
         rc = cmd_state(db, &args);
     st_db_free(db);
