@@ -9,14 +9,27 @@
  *                 bps=, status=, office_phone=, email=, unit=, unit_en=,
  *                 unit_ur=, unit_kind=, org=, org_en=, org_ur=, city=,
  *                 city_en=, city_ur=, city_state=, city_phase=,
- *                 person_exception=, unit_exception= }
+ *                 person_exception=, unit_exception=, account=,
+ *                 secret_hash=, secret_expires= }
+ *       account is the rollout account's state ("provisioned", "active",
+ *       "deprovisioned"; absent without one), secret_hash its activation
+ *       secret's SHA-256 (32 bytes) and secret_expires when that expires
+ *       (seconds since 1970), both absent without a secret
+ *   directory:account(jid)           -> { account=, secret_hash=,
+ *                                         secret_expires= } | nil
+ *       the same for any JID, in the directory or not
+ *   directory:person_exception(jid)  -> boolean (for any JID)
+ *   directory:accounts(state[, max]) -> { jid, ... }, total
+ *       JIDs of the rollout accounts in STATE, at most MAX (default and
+ *       limit 10000)
  *   directory:office_members(unit[, max]) -> { jid, ... }, total
  *       active and on-leave members of UNIT by English name; at most MAX
  *       (default 150, never more than 10000); TOTAL counts them all
  *   directory:unit(code)             -> name_en, name_ur | nil
  *   directory:poll_changes([max])    -> { change, ... } (at most MAX,
  *                                       default 1000), oldest first
- *       change = { kind = "added"|"updated"|"removed"|"reset"|"org",
+ *       change = { kind = "added"|"updated"|"removed"|"reset"|"org"|
+ *                         "account",
  *                  jid=, old_unit=, new_unit=, old_city=, new_city=,
  *                  old_status=, new_status= }  (codes "" for none)
  *   directory:stats()                -> { loaded=, connected=, error=,
@@ -118,17 +131,79 @@ static void set_bool(lua_State *L, const char *key, bool value)
     lua_setfield(L, -2, key);
 }
 
+/* Sets the account fields of A in the table on the top of the stack. */
+static void set_account(lua_State *L, const struct st_acct_view *a)
+{
+    set_str(L, "account", st_acct_state_str(a->state));
+    if (a->has_secret) {
+        lua_pushlstring(L, (const char *)a->secret_hash,
+                        sizeof(a->secret_hash));
+        lua_setfield(L, -2, "secret_hash");
+        set_int(L, "secret_expires", (lua_Integer)a->secret_expires);
+    }
+}
+
+static int l_account(lua_State *L)
+{
+    struct st_dirsnap *snap = table_of(L);
+    const char *jid = luaL_checkstring(L, 2);
+    struct st_acct_view a;
+
+    if (snap == NULL || !st_dirsnap_account(snap, jid, &a)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, 0, 3);
+    set_account(L, &a);
+    return 1;
+}
+
+static int l_person_exception(lua_State *L)
+{
+    struct st_dirsnap *snap = table_of(L);
+    const char *jid = luaL_checkstring(L, 2);
+
+    lua_pushboolean(L, snap != NULL && st_dirsnap_jid_excepted(snap, jid));
+    return 1;
+}
+
+static int l_accounts(lua_State *L)
+{
+    static const char *const states[] = {"provisioned", "active",
+                                         "deprovisioned", NULL};
+    struct st_dirsnap *snap = table_of(L);
+    int state = luaL_checkoption(L, 2, NULL, states) + ST_ACCT_PROVISIONED;
+    lua_Integer max = luaL_optinteger(L, 3, MEMBERS_MAX);
+    const char **jids;
+    size_t total = 0, n, i;
+
+    luaL_argcheck(L, max >= 0 && max <= MEMBERS_MAX, 3, "out of range");
+    jids = lua_newuserdatauv(L, ((size_t)max + 1) * sizeof(*jids), 0);
+    if (snap != NULL)
+        total = st_dirsnap_accounts(snap, (enum st_acct_state)state,
+                                    (size_t)max, jids);
+    n = total < (size_t)max ? total : (size_t)max;
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) {
+        lua_pushstring(L, jids[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_pushinteger(L, (lua_Integer)total);
+    return 2;
+}
+
 static int l_lookup(lua_State *L)
 {
     struct st_dirsnap *snap = table_of(L);
     const char *jid = luaL_checkstring(L, 2);
     struct st_dir_view v;
+    struct st_acct_view a;
 
     if (snap == NULL || !st_dirsnap_lookup(snap, jid, &v)) {
         lua_pushnil(L);
         return 1;
     }
-    lua_createtable(L, 0, 23);
+    lua_createtable(L, 0, 26);
     set_str(L, "jid", v.jid);
     set_str(L, "employee_no", v.employee_no);
     set_str(L, "name_en", v.name_en);
@@ -152,6 +227,8 @@ static int l_lookup(lua_State *L)
     set_int(L, "city_phase", v.city_phase);
     set_bool(L, "person_exception", v.person_exception);
     set_bool(L, "unit_exception", v.unit_exception);
+    if (st_dirsnap_account(snap, jid, &a))
+        set_account(L, &a);
     return 1;
 }
 
@@ -205,6 +282,8 @@ static const char *kind_str(enum st_dir_change_kind kind)
         return "reset";
     case ST_DIR_ORG:
         return "org";
+    case ST_DIR_ACCOUNT:
+        return "account";
     }
     return "reset";
 }
@@ -277,6 +356,9 @@ static const luaL_Reg methods[] = {
     {"lookup", l_lookup},
     {"office_members", l_office_members},
     {"unit", l_unit},
+    {"account", l_account},
+    {"person_exception", l_person_exception},
+    {"accounts", l_accounts},
     {"poll_changes", l_poll_changes},
     {"stats", l_stats},
     {"close", l_close},

@@ -53,6 +53,11 @@ static const char page_sql[] =
     "UNION ALL "
     "(SELECT 'g', employee_no, jid, NULL, NULL, NULL, NULL, NULL, NULL, "
     "NULL, NULL, NULL, change FROM smartoffice.employee_gone "
+    "WHERE change > $1::bigint ORDER BY change LIMIT $2::int) "
+    "UNION ALL "
+    "(SELECT 'a', employee_no, jid, state, encode(secret_hash, 'hex'), "
+    "floor(extract(epoch FROM secret_expires))::bigint::text, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, change FROM smartoffice.rollout_account "
     "WHERE change > $1::bigint ORDER BY change LIMIT $2::int)"
     ") u ORDER BY change LIMIT $2::int) r ON true ORDER BY r.change";
 

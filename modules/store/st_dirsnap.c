@@ -81,7 +81,8 @@ struct st_dirsnap {
     size_t person_bytes; /* what the employee blocks take */
     int64_t change;
     bool track;
-    struct record *rec; /* a ring of CHANGES_MAX */
+    struct st_diracct *accounts; /* the rollout's accounts */
+    struct record *rec;          /* a ring of CHANGES_MAX */
     size_t rec_head, rec_n;
     bool rec_lost;
 };
@@ -537,7 +538,8 @@ struct st_dirsnap *st_dirsnap_new(size_t expected)
         return NULL;
     if (!pool_init(&snap->units_pool) || !pool_init(&snap->cities_pool) ||
         !pool_init(&snap->titles) || !ptab_init(&snap->by_jid, expected) ||
-        !ptab_init(&snap->by_no, expected) || !slots_fit(snap)) {
+        !ptab_init(&snap->by_no, expected) || !slots_fit(snap) ||
+        (snap->accounts = st_diracct_new()) == NULL) {
         st_dirsnap_free(snap);
         return NULL;
     }
@@ -589,6 +591,7 @@ void st_dirsnap_free(struct st_dirsnap *snap)
         for (i = 0; i < snap->rec_n; i++)
             record_free(&snap->rec[(snap->rec_head + i) % CHANGES_MAX]);
     free(snap->rec);
+    st_diracct_free(snap->accounts);
     pool_clear(&snap->units_pool);
     pool_clear(&snap->cities_pool);
     pool_clear(&snap->titles);
@@ -673,6 +676,28 @@ static const char *col(const PGresult *res, int row, int c)
     return PQgetisnull(res, row, c) ? NULL : PQgetvalue(res, row, c);
 }
 
+/* Applies row I of RES, a rollout account (kind 'a'). */
+static enum st_err account_apply(struct st_dirsnap *snap, const PGresult *res,
+                                 int i, int first)
+{
+    const char *jid = col(res, i, first + 2);
+    struct record r = {.kind = ST_DIR_ACCOUNT};
+    bool changed;
+    enum st_err err;
+
+    err = st_diracct_put(snap->accounts, jid, col(res, i, first + 3),
+                         col(res, i, first + 4), col(res, i, first + 5),
+                         &changed);
+    if (err != ST_OK || !changed || !snap->track)
+        return err;
+    r.jid = strdup(jid);
+    if (r.jid == NULL)
+        snap->rec_lost = true;
+    else
+        record_push(snap, &r);
+    return ST_OK;
+}
+
 enum st_err st_dirsnap_apply_result(struct st_dirsnap *snap,
                                     const PGresult *res, int first)
 {
@@ -691,6 +716,13 @@ enum st_err st_dirsnap_apply_result(struct st_dirsnap *snap,
         change = strtoll(PQgetvalue(res, i, first + 12), NULL, 10);
         if (kind[0] == 'g') {
             st_dirsnap_remove(snap, PQgetvalue(res, i, first + 1), change);
+            continue;
+        }
+        if (kind[0] == 'a') {
+            e = account_apply(snap, res, i, first);
+            set_change(snap, change);
+            if (e != ST_OK && err == ST_OK)
+                err = e;
             continue;
         }
         row = (struct st_dir_row){
@@ -951,6 +983,36 @@ bool st_dirsnap_lookup(const struct st_dirsnap *snap, const char *jid,
         .unit_exception = u->exception,
     };
     return true;
+}
+
+bool st_dirsnap_account(const struct st_dirsnap *snap, const char *jid,
+                        struct st_acct_view *out)
+{
+    return st_diracct_get(snap->accounts, jid, out);
+}
+
+size_t st_dirsnap_accounts(const struct st_dirsnap *snap,
+                           enum st_acct_state state, size_t max,
+                           const char **out)
+{
+    return st_diracct_list(snap->accounts, state, max, out);
+}
+
+bool st_dirsnap_jid_excepted(const struct st_dirsnap *snap, const char *jid)
+{
+    char key[JID_BUF];
+    const char *k = key;
+    size_t i;
+
+    for (i = 0; jid[i] != '\0'; i++) {
+        if (i + 1 >= sizeof(key))
+            return false;
+        key[i] =
+            (jid[i] >= 'A' && jid[i] <= 'Z') ? (char)(jid[i] + 32) : jid[i];
+    }
+    key[i] = '\0';
+    return snap->nexcepted > 0 && bsearch(&k, snap->excepted, snap->nexcepted,
+                                          sizeof(char *), cmp_str) != NULL;
 }
 
 static int cmp_member(const void *a, const void *b)

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "st_db.h"
+#include "st_diracct.h"
 
 /* Status of an employee; 0 only in change records, for "no entry". */
 enum st_dir_status {
@@ -90,8 +91,9 @@ enum st_dir_change_kind {
     ST_DIR_ADDED = 1,
     ST_DIR_UPDATED,
     ST_DIR_REMOVED,
-    ST_DIR_RESET, /* records were lost, or the table was replaced */
-    ST_DIR_ORG,   /* units, cities or exceptions changed */
+    ST_DIR_RESET,   /* records were lost, or the table was replaced */
+    ST_DIR_ORG,     /* units, cities or exceptions changed */
+    ST_DIR_ACCOUNT, /* the rollout account of JID changed (st_diracct.h) */
 };
 
 /* One change, as st_dirsnap_changes() lends it. Codes are "" for none. */
@@ -138,7 +140,10 @@ enum st_err st_dirsnap_remove(struct st_dirsnap *snap, const char *employee_no,
  * Applies the rows of RES (borrowed), as the follower's change query
  * returns them (st_dirfollow.c): kind 'e' or 'g', employee_no, jid,
  * name_en, name_ur, designation, bps, unit, city, office_phone, email,
- * status, change; from column FIRST on. A row that is not valid is
+ * status, change; from column FIRST on. A row of kind 'a' is a rollout
+ * account: employee_no, jid, then its state, secret hash (hex) and secret
+ * expiry (seconds since 1970) in the columns of name_en, name_ur and
+ * designation. A row that is not valid is
  * left out and the rest applied; returns the first failure (ST_EDATA),
  * or ST_ENOMEM, which stops at that row.
  */
@@ -189,6 +194,20 @@ size_t st_dirsnap_members(struct st_dirsnap *snap, const char *unit, size_t max,
 /* Names of unit UNIT (borrowed); false when it is not loaded. */
 bool st_dirsnap_unit(const struct st_dirsnap *snap, const char *unit,
                      const char **name_en, const char **name_ur);
+
+/* The rollout account of JID (st_diracct.h); false when there is none. */
+bool st_dirsnap_account(const struct st_dirsnap *snap, const char *jid,
+                        struct st_acct_view *out);
+
+/* Lends up to MAX JIDs of the rollout accounts in STATE in OUT (valid
+ * until the next change of SNAP); returns how many there are in all. */
+size_t st_dirsnap_accounts(const struct st_dirsnap *snap,
+                           enum st_acct_state state, size_t max,
+                           const char **out);
+
+/* True when a person exception names JID, whether or not the directory
+ * has an employee with that JID (a service account). */
+bool st_dirsnap_jid_excepted(const struct st_dirsnap *snap, const char *jid);
 
 void st_dirsnap_stats(const struct st_dirsnap *snap,
                       struct st_dirsnap_stats *out);
