@@ -12,6 +12,13 @@
 --   local store = module:depends("smartoffice_store").get_store();
 -- get_store() is nil when smartoffice_db is not set: fail closed.
 --
+-- It also starts the employee directory follower (smartoffice.directory):
+-- every 0.5 s it applies the rows the follower fetched and fires the
+-- global event "smartoffice-directory-changed" { directory = d,
+-- changes = { change, ... } } when the directory changed; see
+-- lua_directory.c for the change records. get_directory() is nil when
+-- smartoffice_db is not set.
+--
 -- Load it globally (modules_enabled in the global section).
 
 module:set_global();
@@ -173,17 +180,90 @@ else
 	end
 end
 
+-- The employee directory.
+local directory;
+local directory_interval = 0.5;
+local directory_rows = 20000; -- rows applied per tick at most
+
+-- What was last logged of the directory, so each change is logged once.
+local directory_last = { loaded = false, connected = nil };
+
+local function log_directory(stats)
+	if stats.loaded and not directory_last.loaded then
+		module:log("info", "employee directory loaded: %d employees with a "
+			.. "JID, %d units, %d cities, %d exceptions, %d bytes",
+			stats.entries, stats.units, stats.cities, stats.exceptions,
+			stats.bytes);
+		directory_last.loaded = true;
+	end
+	if stats.connected ~= directory_last.connected
+		and (stats.connected or stats.error ~= "") then
+		if stats.connected then
+			module:log("info", "directory database connected");
+		else
+			module:log("warn", "directory database unreachable, keeping %d "
+				.. "employees and retrying: %s", stats.entries,
+				safe_error(stats.error));
+		end
+		directory_last.connected = stats.connected;
+	end
+end
+
+local function directory_tick()
+	if not directory then
+		return nil;
+	end
+	log_directory(directory:stats());
+	if directory:poll(directory_rows) then
+		local changes = directory:poll_changes(10000);
+		if #changes > 0 then
+			local ok, err = pcall(prosody.events.fire_event,
+				"smartoffice-directory-changed",
+				{ directory = directory; changes = changes });
+			if not ok then
+				module:log("error", "a smartoffice-directory-changed "
+					.. "listener failed, polling goes on: %s", err);
+			end
+		end
+	end
+	return directory_interval;
+end
+
+if conninfo and conninfo ~= "" then
+	local saved = module.saved_state;
+	if saved and saved.directory and saved.key == key then
+		directory = saved.directory;
+	else
+		local err;
+		directory, err = so.directory(conninfo);
+		if not directory then
+			module:log_status("error", "could not start the directory "
+				.. "follower: %s", err);
+		end
+	end
+	if directory then
+		module:add_timer(0, directory_tick);
+	end
+end
+
 function get_store() -- luacheck: ignore 131
 	return store;
 end
 
+function get_directory() -- luacheck: ignore 131
+	return directory;
+end
+
 function module.save()
-	return { store = store; key = key };
+	return { store = store; directory = directory; key = key };
 end
 
 function module.unload()
 	-- On a reload the new instance takes the store over (module.save).
 	if store and not module.reloading then
 		store:close();
+	end
+	if directory and not module.reloading then
+		directory:close();
 	end
 end

@@ -612,8 +612,9 @@ bool st_dirfollow_poll(struct st_dirfollow *f, size_t max_rows)
     pthread_mutex_unlock(&f->ho.lock);
 
     if (table != NULL) {
-        if (f->current != NULL)
-            st_dirsnap_note(table, ST_DIR_RESET);
+        /* readers look at everything again, the first time too: users
+         * may have logged in before the directory was loaded */
+        st_dirsnap_note(table, ST_DIR_RESET);
         st_dirsnap_free(f->current);
         f->current = table;
         pages_free(&f->backlog); /* older than TABLE */
