@@ -132,6 +132,17 @@ $(B)/bench/bench_audit: tests/bench/bench_audit.c $(STORE_LIB) $(CORE_LIB) \
 	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) -Imodules/store -o $@ $< $(STORE_LIB) \
 		$(CORE_LIB) $(STORE_LIBS) $(CORE_LIBS)
 
+# The directory bench searches through the store (SQL) and, end to end,
+# as an XMPP client of the directory component (libstrophe).
+$(B)/bench/bench_directory: tests/bench/bench_directory.c \
+		tests/bench/directory/xmpp_search.c $(STORE_LIB) $(CORE_LIB) \
+		$(wildcard tests/bench/*.h tests/bench/directory/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) $(STROPHE_CFLAGS) -Imodules/store \
+		-Itests/bench -o $@ tests/bench/bench_directory.c \
+		tests/bench/directory/xmpp_search.c $(STORE_LIB) $(CORE_LIB) \
+		$(STROPHE_LIBS) $(STORE_LIBS) $(CORE_LIBS)
+
 # Store tests drive the store against the suite's private PostgreSQL.
 $(B)/tests/store/%: tests/store/%.c $(STORE_LIB) $(CORE_LIB)
 	@mkdir -p $(@D)
