@@ -10,7 +10,12 @@
  * key gives.
  *
  * '*' is punctuation to so_fold and so separates words: "ali*" is "ali",
- * and "al*vi" is "al" and "vi".
+ * and "al*vi" is "al" and "vi". A text is "nothing but wildcards" when it
+ * holds a '*' and otherwise only spaces; a text with no word left and
+ * anything else in it ("%", "a", "of the") is too short.
+ *
+ * The word limit counts the distinct words that are searched: "Syed" in
+ * "Syed" and eight other words does not count, a repeated word counts once.
  */
 #include <string.h>
 
@@ -66,8 +71,7 @@ static bool dq_word(const char *word, size_t len, void *arg)
     return true;
 }
 
-/* True when TEXT holds at least one '*' and nothing else but white
- * space. */
+/* True when TEXT holds at least one '*' and nothing else but spaces. */
 static bool only_wildcards(const char *text, size_t len)
 {
     bool star = false;
@@ -76,7 +80,7 @@ static bool only_wildcards(const char *text, size_t len)
     for (i = 0; i < len; i++) {
         if (text[i] == '*')
             star = true;
-        else if (text[i] != ' ' && text[i] != '\t')
+        else if (text[i] != ' ')
             return false;
     }
     return star;

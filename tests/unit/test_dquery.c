@@ -85,6 +85,10 @@ static const struct {
      NULL},
     {"Syed aa bb cc dd ee ff gg hh", 0, SO_DQUERY_OK, "aa|bb|cc|dd|ee|ff|gg|hh",
      NULL},
+    {"aa aa bb cc dd ee ff gg hh", 0, SO_DQUERY_OK, "aa|bb|cc|dd|ee|ff|gg|hh",
+     NULL},
+    {"aa of bb cc dd ee ff gg hh x", 0, SO_DQUERY_OK, "aa|bb|cc|dd|ee|ff|gg|hh",
+     NULL},
     /* refusals */
     {"*", 0, SO_DQUERY_WILDCARDS, "", NULL},
     {"**", 0, SO_DQUERY_WILDCARDS, "", NULL},
