@@ -1383,6 +1383,402 @@ fail_unlink:
     return rc;
 }
 
+/* ------------------------------------------------------------ deprovision */
+
+/* Accounts of retired or suspended staff ($1: a city code, or NULL for
+ * every city), or of employee $1 whatever the status. */
+static const char deprovision_status_sql[] =
+    "UPDATE smartoffice.rollout_account a SET state = 'deprovisioned', "
+    "deprovisioned_at = now(), secret_hash = NULL, secret_expires = NULL "
+    "FROM smartoffice.employee e WHERE e.employee_no = a.employee_no "
+    "AND a.state <> 'deprovisioned' AND e.status IN ('retired', 'suspended') "
+    "AND ($1::text IS NULL OR e.city = $1) "
+    "RETURNING a.employee_no, a.jid, e.status, e.name_en";
+static const char deprovision_one_sql[] =
+    "UPDATE smartoffice.rollout_account a SET state = 'deprovisioned', "
+    "deprovisioned_at = now(), secret_hash = NULL, secret_expires = NULL "
+    "FROM smartoffice.employee e WHERE e.employee_no = a.employee_no "
+    "AND a.state <> 'deprovisioned' AND a.employee_no = $1 "
+    "RETURNING a.employee_no, a.jid, e.status, e.name_en";
+static const char account_state_sql[] =
+    "SELECT state FROM smartoffice.rollout_account WHERE employee_no = $1";
+
+/* Says why employee NO had no account to close. */
+static int deprovision_none(struct st_db *db, const char *no)
+{
+    const char *params[1] = {no};
+    PGresult *res;
+
+    if (st_db_exec(db, "reading the account", account_state_sql, 1, params,
+                   PGRES_TUPLES_OK, &res) != ST_OK)
+        return db_failed(db);
+    if (PQntuples(res) == 0)
+        say("employee %s has no rollout account; nothing changed", no);
+    else
+        say("the account of employee %s is already deprovisioned; nothing "
+            "changed",
+            no);
+    PQclear(res);
+    return CLI_EXIT_INPUT;
+}
+
+/* Prints and audits each account of RES, one record each. */
+static int deprovision_report(const struct ro_args *a, PGresult *res,
+                              const struct ro_event *tmpl)
+{
+    int i, rc = CLI_EXIT_OK, r;
+
+    for (i = 0; i < PQntuples(res); i++) {
+        struct ro_event e = *tmpl;
+        const char *status = PQgetvalue(res, i, 2);
+        char rule[64];
+
+        printf("deprovisioned %s %s (%s, %s)\n", PQgetvalue(res, i, 0),
+               PQgetvalue(res, i, 1), PQgetvalue(res, i, 3), status);
+        if (a->employee != NULL)
+            snprintf(rule, sizeof(rule), "by request, employee %s", status);
+        else
+            snprintf(rule, sizeof(rule), "employee %s", status);
+        snprintf(e.rule, sizeof(e.rule), "%s", rule);
+        snprintf(e.object, sizeof(e.object), "%s", PQgetvalue(res, i, 1));
+        e.ev.rule = e.rule;
+        e.ev.object = e.object;
+        e.ev.host = e.host;
+        if (so_audit_event_check(&e.ev, NULL) != SO_OK) {
+            /* a JID the record cannot hold: name the employee instead */
+            snprintf(e.object, sizeof(e.object), "employee %s",
+                     PQgetvalue(res, i, 0));
+        }
+        r = event_write(a, &e);
+        if (r != CLI_EXIT_OK)
+            rc = r;
+    }
+    return rc;
+}
+
+static int cmd_deprovision(struct st_db *db, const struct ro_args *a)
+{
+    const char *params[1] = {NULL};
+    struct ro_event tmpl;
+    struct ro_city c;
+    PGresult *res;
+    int rc;
+
+    if (a->npos == 1) {
+        rc = city_find(db, a->pos[0], &c);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        params[0] = c.code;
+    } else if (a->employee != NULL) {
+        params[0] = a->employee;
+    }
+    rc = event_init(&tmpl, "deprovision", "by request, employee suspended",
+                    NULL, a->by, "x");
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    rc = change_exec(db, "closing accounts",
+                     a->employee != NULL ? deprovision_one_sql
+                                         : deprovision_status_sql,
+                     1, params, PGRES_TUPLES_OK, &res);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (PQntuples(res) == 0 && a->employee != NULL) {
+        PQclear(res);
+        return deprovision_none(db, a->employee);
+    }
+    rc = deprovision_report(a, res, &tmpl);
+    printf("%d account%s deprovisioned\n", PQntuples(res),
+           PQntuples(res) == 1 ? "" : "s");
+    PQclear(res);
+    return rc;
+}
+
+/* ------------------------------------------------------------ report */
+
+/* Geometry of one city's chart, in CSS pixels. */
+#define BAR_W 44
+#define BAR_GAP 20
+#define CHART_H 160
+#define CHART_TOP 28
+#define CHART_LEFT 16
+#define CHART_BOTTOM 48
+#define NBARS (M_COUNTS + 1)
+
+struct metric_text {
+    const char *key; /* data-metric */
+    const char *en;
+    const char *ur;
+};
+
+static const struct metric_text metric_texts[NBARS] = {
+    {"employees", "Employees (active)", "ملازمین (فعال)"},
+    {"provisioned", "Accounts issued", "جاری کردہ اکاؤنٹس"},
+    {"activated", "Accounts activated", "فعال کردہ اکاؤنٹس"},
+    {"online", "Online now", "اس وقت آن لائن"},
+    {"encrypted", "Encrypted at first try, 30 days (%)",
+     "پہلی کوشش میں خفیہ کردہ پیغامات، 30 دن (%)"},
+};
+
+struct state_text {
+    const char *state;
+    const char *ur;
+};
+
+static const struct state_text state_texts[] = {
+    {"planned", "منصوبہ بند"},
+    {"pilot", "آزمائشی"},
+    {"live", "جاری"},
+    {"paused", "موقوف"},
+};
+
+static const char *state_ur(const char *state)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(state_texts) / sizeof(state_texts[0]); i++) {
+        if (strcmp(state_texts[i].state, state) == 0)
+            return state_texts[i].ur;
+    }
+    return state;
+}
+
+/* Writes S to OUT with &, <, >, " and ' as character references. */
+static void html_text(FILE *out, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(*s, out);
+        }
+    }
+}
+
+static const char report_css[] =
+    "body{font-family:'Noto Sans','DejaVu Sans',sans-serif;margin:24px;"
+    "color:#1b1b1b;background:#fff}\n"
+    "[lang=ur]{font-family:'Noto Nastaliq Urdu','Noto Naskh Arabic',"
+    "'DejaVu Sans',sans-serif}\n"
+    "h1,h2{margin:4px 0}\n"
+    ".pair{display:flex;justify-content:space-between;gap:24px;"
+    "align-items:baseline}\n"
+    "table{border-collapse:collapse;margin:12px 0}\n"
+    "th,td{border:1px solid #999;padding:4px 8px}\n"
+    "td.n{text-align:right}\n"
+    "th span[lang=ur]{display:block;font-weight:normal}\n"
+    "section.city{display:inline-block;vertical-align:top;margin:12px;"
+    "padding:8px;border:1px solid #ccc}\n"
+    "rect.employees{fill:#4e79a7}rect.provisioned{fill:#f28e2b}"
+    "rect.activated{fill:#59a14f}rect.online{fill:#b07aa1}"
+    "rect.encrypted{fill:#76b7b2}\n"
+    "svg text{font-size:11px}\n";
+
+static void report_head(FILE *out, const char *when)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+          "<meta charset=\"utf-8\">\n"
+          "<title>Smart Office rollout report</title>\n<style>\n",
+          out);
+    fputs(report_css, out);
+    fputs("</style>\n</head>\n<body>\n<header class=\"pair\">\n"
+          "<h1>Smart Office rollout report</h1>\n"
+          "<h1 dir=\"rtl\" lang=\"ur\">اسمارٹ آفس: شہر بہ شہر آغاز کی "
+          "رپورٹ</h1>\n</header>\n<div class=\"pair\">\n<p>Generated ",
+          out);
+    html_text(out, when);
+    fputs(" (UTC). Counts are bars to the scale of the city's largest "
+          "count; the share of messages encrypted at the first try is a "
+          "bar to the scale of 100%.</p>\n<p dir=\"rtl\" lang=\"ur\">تیاری "
+          "کا وقت ",
+          out);
+    html_text(out, when);
+    fputs(" (UTC)۔ تعداد کی پٹیاں شہر کی سب سے بڑی تعداد کے پیمانے پر ہیں؛ "
+          "پہلی کوشش میں خفیہ کردہ پیغامات کی شرح 100% کے پیمانے پر ہے۔</p>\n"
+          "</div>\n",
+          out);
+}
+
+static void report_th(FILE *out, const char *en, const char *ur)
+{
+    fputs("<th>", out);
+    html_text(out, en);
+    fputs("<span dir=\"rtl\" lang=\"ur\">", out);
+    html_text(out, ur);
+    fputs("</span></th>", out);
+}
+
+static void report_table(FILE *out, const struct ro_stats *s, int n)
+{
+    int i, m;
+
+    fputs("<section id=\"summary\">\n<div class=\"pair\"><h2>Summary</h2>"
+          "<h2 dir=\"rtl\" lang=\"ur\">خلاصہ</h2></div>\n<table>\n<thead><tr>",
+          out);
+    report_th(out, "City", "شہر");
+    report_th(out, "State", "حالت");
+    report_th(out, "Phase", "مرحلہ");
+    for (m = 0; m < NBARS; m++)
+        report_th(out, metric_texts[m].en, metric_texts[m].ur);
+    fputs("</tr></thead>\n<tbody>\n", out);
+    for (i = 0; i < n; i++) {
+        fputs("<tr data-city=\"", out);
+        html_text(out, s[i].code);
+        fputs("\"><td>", out);
+        html_text(out, s[i].name_en);
+        fputs(" (", out);
+        html_text(out, s[i].code);
+        fputs(")<br><span dir=\"rtl\" lang=\"ur\">", out);
+        html_text(out, s[i].name_ur);
+        fputs("</span></td><td>", out);
+        html_text(out, s[i].state);
+        fputs("<br><span dir=\"rtl\" lang=\"ur\">", out);
+        html_text(out, state_ur(s[i].state));
+        fputs("</span></td><td class=\"n\">", out);
+        html_text(out, s[i].phase);
+        fputs("</td>", out);
+        for (m = 0; m < M_COUNTS; m++)
+            fprintf(out, "<td class=\"n\" data-metric=\"%s\">%lld</td>",
+                    metric_texts[m].key, s[i].count[m]);
+        fprintf(out, "<td class=\"n\" data-metric=\"encrypted\">%s</td></tr>\n",
+                s[i].share_text);
+    }
+    fputs("</tbody>\n</table>\n</section>\n", out);
+}
+
+/* One bar: the rect with its title, the number above it, the label
+ * below it. */
+static void report_bar(FILE *out, const struct ro_stats *s, int m,
+                       double height, const char *value)
+{
+    double x = CHART_LEFT + m * (BAR_W + BAR_GAP);
+    double y = CHART_TOP + CHART_H - height;
+
+    fputs("<rect class=\"", out);
+    fputs(metric_texts[m].key, out);
+    fprintf(out, "\" x=\"%.0f\" y=\"%.2f\" width=\"%d\" height=\"%.2f\" ", x, y,
+            BAR_W, height);
+    fputs("data-city=\"", out);
+    html_text(out, s->code);
+    fprintf(out, "\" data-metric=\"%s\" data-value=\"%s\"><title>",
+            metric_texts[m].key, value);
+    html_text(out, s->name_en);
+    fprintf(out, ": %s: %s / ", metric_texts[m].en, value);
+    html_text(out, s->name_ur);
+    fprintf(out, ": %s: %s</title></rect>\n", metric_texts[m].ur, value);
+    fprintf(out,
+            "<text class=\"value\" x=\"%.0f\" y=\"%.2f\" "
+            "text-anchor=\"middle\" data-city=\"",
+            x + BAR_W / 2.0, y - 6);
+    html_text(out, s->code);
+    fprintf(out, "\" data-metric=\"%s\">%s</text>\n", metric_texts[m].key,
+            value);
+    fprintf(out,
+            "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n"
+            "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\" lang=\"ur\" "
+            "direction=\"rtl\">%s</text>\n",
+            x + BAR_W / 2.0, CHART_TOP + CHART_H + 16, metric_texts[m].key,
+            x + BAR_W / 2.0, CHART_TOP + CHART_H + 36,
+            m == M_COUNTS ? "خفیہ %" : metric_texts[m].ur);
+}
+
+static void report_city(FILE *out, const struct ro_stats *s)
+{
+    long long most = 0;
+    char value[32];
+    int m;
+
+    for (m = 0; m < M_COUNTS; m++)
+        if (s->count[m] > most)
+            most = s->count[m];
+    fputs("<section class=\"city\" data-city=\"", out);
+    html_text(out, s->code);
+    fputs("\">\n<h2>", out);
+    html_text(out, s->name_en);
+    fputs(" (", out);
+    html_text(out, s->code);
+    fputs("): ", out);
+    html_text(out, s->state);
+    fputs(", phase ", out);
+    html_text(out, s->phase);
+    fputs("</h2>\n<h2 dir=\"rtl\" lang=\"ur\">", out);
+    html_text(out, s->name_ur);
+    fputs(": ", out);
+    html_text(out, state_ur(s->state));
+    fputs("، مرحلہ ", out);
+    html_text(out, s->phase);
+    fprintf(out,
+            "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+            "height=\"%d\" role=\"img\">\n",
+            2 * CHART_LEFT + NBARS * (BAR_W + BAR_GAP) - BAR_GAP,
+            CHART_TOP + CHART_H + CHART_BOTTOM);
+    for (m = 0; m < M_COUNTS; m++) {
+        snprintf(value, sizeof(value), "%lld", s->count[m]);
+        report_bar(out, s, m,
+                   most > 0 ? (double)s->count[m] * CHART_H / (double)most
+                            : 0.0,
+                   value);
+    }
+    report_bar(out, s, M_COUNTS, s->has_share ? s->share * CHART_H / 100.0 : 0,
+               s->share_text);
+    fputs("</svg>\n</section>\n", out);
+}
+
+static int cmd_report(struct st_db *db, const struct ro_args *a)
+{
+    struct ro_stats *s;
+    PGresult *res;
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    FILE *out;
+    int i, rc;
+
+    rc = stats_fetch(db, &res, &s);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    out = fopen(a->html, "w");
+    if (out == NULL) {
+        say("%s: %s", a->html, strerror(errno));
+        rc = CLI_EXIT_INPUT;
+        goto out_stats;
+    }
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+    report_head(out, when);
+    report_table(out, s, PQntuples(res));
+    for (i = 0; i < PQntuples(res); i++)
+        report_city(out, &s[i]);
+    fputs("</body>\n</html>\n", out);
+    if (fflush(out) != 0 || ferror(out)) {
+        say("%s: writing failed: %s", a->html, strerror(errno));
+        rc = CLI_EXIT_INPUT;
+    }
+    if (fclose(out) != 0 && rc == CLI_EXIT_OK) {
+        say("%s: writing failed: %s", a->html, strerror(errno));
+        rc = CLI_EXIT_INPUT;
+    }
+    if (rc == CLI_EXIT_OK)
+        printf("wrote %s (%d cities)\n", a->html, PQntuples(res));
+out_stats:
+    free(s);
+    PQclear(res);
+    return rc;
+}
+
 /* ------------------------------------------------------------ main */
 
 static int check_exception(struct ro_args *a)
@@ -1420,6 +1816,21 @@ static int check_args(struct ro_args *a)
     }
     if (strcmp(a->sub, "exception") == 0)
         return check_exception(a);
+    if (strcmp(a->sub, "report") == 0) {
+        if (check_shape(a, OPT_DB | OPT_HTML, 0, 0, "") != CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
+        if (a->html == NULL)
+            return usage_error("report needs --html FILE", NULL);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(a->sub, "deprovision") == 0) {
+        if (check_shape(a, OPT_DB | OPT_BY | OPT_EMPLOYEE, 0, 1, "") !=
+            CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
+        if (a->npos == 1 && a->employee != NULL)
+            return usage_error("give CITY or --employee, not both", NULL);
+        return default_by(a);
+    }
     if (strcmp(a->sub, "provision") == 0) {
         if (check_shape(a,
                         OPT_DB | OPT_BY | OPT_HOST | OPT_EXPIRES | OPT_OUT |
@@ -1457,6 +1868,10 @@ int cli_rollout_main(int argc, char **argv)
         rc = cmd_exception(db, &args);
     else if (strcmp(args.sub, "provision") == 0)
         rc = cmd_provision(db, &args);
+    else if (strcmp(args.sub, "deprovision") == 0)
+        rc = cmd_deprovision(db, &args);
+    else if (strcmp(args.sub, "report") == 0)
+        rc = cmd_report(db, &args);
     else
         rc = cmd_state(db, &args);
     st_db_free(db);
