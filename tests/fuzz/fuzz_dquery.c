@@ -12,9 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Every folded word is short, NUL-terminated where it says, and folding
- * it again (strict key) changes nothing but romanisation may not grow it
- * beyond the cap. */
+/* Every folded word is non-empty, at most SO_FOLD_WORD_MAX bytes,
+ * NUL-terminated where its length says, and has trigrams that are a set
+ * (its similarity to itself is 1). */
 static bool check_word(const char *word, size_t len, void *arg)
 {
     char t[SO_FOLD_TRIGRAMS_MAX][16];
