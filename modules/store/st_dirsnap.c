@@ -115,7 +115,13 @@ static uint64_t hash_str(const char *s)
         h ^= (unsigned char)*s++;
         h *= 0x100000001b3ULL;
     }
-    return h ^ (h >> 29);
+    /* FNV's low bits are weak for keys that differ in a digit or two:
+     * mix every bit into them (the finaliser of MurmurHash3) */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
 }
 
 static size_t grown(size_t n)
