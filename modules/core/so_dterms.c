@@ -262,8 +262,9 @@ static enum so_err code_add(struct dt_build *b, const char *tag,
             return SO_EINVAL;
     if (i > SO_FOLD_TEXT_MAX)
         return SO_ELIMIT;
-    term_add(b, tag, code, i);
-    return b->err;
+    if (!term_add(b, tag, code, i))
+        return b->err;
+    return SO_OK;
 }
 
 static enum so_err entry_add(struct dt_build *b, const struct so_dentry *e)
