@@ -1497,7 +1497,7 @@ static int cmd_deprovision(struct st_db *db, const struct ro_args *a)
 
 /* Geometry of one city's chart, in CSS pixels. */
 #define BAR_W 44
-#define BAR_GAP 20
+#define BAR_GAP 24
 #define CHART_H 160
 #define CHART_TOP 28
 #define CHART_LEFT 16
@@ -1508,15 +1508,16 @@ struct metric_text {
     const char *key; /* data-metric */
     const char *en;
     const char *ur;
+    const char *ur_short; /* under the bar */
 };
 
 static const struct metric_text metric_texts[NBARS] = {
-    {"employees", "Employees (active)", "ملازمین (فعال)"},
-    {"provisioned", "Accounts issued", "جاری کردہ اکاؤنٹس"},
-    {"activated", "Accounts activated", "فعال کردہ اکاؤنٹس"},
-    {"online", "Online now", "اس وقت آن لائن"},
+    {"employees", "Employees (active)", "ملازمین (فعال)", "ملازمین"},
+    {"provisioned", "Accounts issued", "جاری کردہ اکاؤنٹس", "جاری"},
+    {"activated", "Accounts activated", "فعال کردہ اکاؤنٹس", "فعال"},
+    {"online", "Online now", "اس وقت آن لائن", "آن لائن"},
     {"encrypted", "Encrypted at first try, 30 days (%)",
-     "پہلی کوشش میں خفیہ کردہ پیغامات، 30 دن (%)"},
+     "پہلی کوشش میں خفیہ کردہ پیغامات، 30 دن (%)", "خفیہ %"},
 };
 
 struct state_text {
@@ -1692,7 +1693,7 @@ static void report_bar(FILE *out, const struct ro_stats *s, int m,
             "direction=\"rtl\">%s</text>\n",
             x + BAR_W / 2.0, CHART_TOP + CHART_H + 16, metric_texts[m].key,
             x + BAR_W / 2.0, CHART_TOP + CHART_H + 36,
-            m == M_COUNTS ? "خفیہ %" : metric_texts[m].ur);
+            metric_texts[m].ur_short);
 }
 
 static void report_city(FILE *out, const struct ro_stats *s)
