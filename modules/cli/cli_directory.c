@@ -535,20 +535,26 @@ static bool phone_ok(const char *s)
     return digits >= 3;
 }
 
-/* An address of the shape local@domain.tld, ASCII, no spaces. */
+/* An address of the shape local@domain: ASCII, no spaces, one '@', a
+ * domain of letters, digits, '-' and '.' that neither starts nor ends
+ * with a dot. */
 static bool email_ok(const char *s)
 {
     const char *at = strchr(s, '@'), *p;
 
-    if (at == NULL || at == s || strchr(at + 1, '@') != NULL)
+    if (at == NULL || at == s || at[1] == '\0' || at[1] == '.')
         return false;
-    for (p = s; *p != '\0'; p++) {
+    for (p = s; p < at; p++) {
         if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-            strchr("<>()[],;:\\\"", *p) != NULL)
+            strchr("<>()[],;:\\\"@", *p) != NULL)
             return false;
     }
-    p = strrchr(at + 1, '.');
-    return p != NULL && p > at + 1 && p[1] != '\0';
+    for (p = at + 1; *p != '\0'; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+            return false;
+    }
+    return p[-1] != '.';
 }
 
 /*
@@ -1146,6 +1152,10 @@ static bool check_employee(struct job *j, const struct record *rec,
     } else if ((*u = map_get(&j->ref.units, e->unit)) == NULL) {
         report(r, rec->line, "unit %s does not exist", e->unit);
         ok = false;
+    } else if (unit_chain(&j->ref, *u) != 0) {
+        /* stored units always reach a root; only memory can fail here */
+        report(r, rec->line, "the units above %s cannot be read", e->unit);
+        ok = false;
     }
     e->city = field(r, rec, 6);
     if (!city_code_ok(e->city)) {
@@ -1275,9 +1285,13 @@ static int stage_employees(struct job *j, struct map *words)
                 goto oom;
             continue;
         }
+        /* Once nothing will be imported the row is staged unfolded, only
+         * for the check of its JID against the database. */
+        err = SO_OK;
         if (j->rd.problems > 0)
-            continue; /* nothing will be imported: save the folding */
-        err = fold_employee(&f, &e, u, c);
+            e.name_key = "";
+        else
+            err = fold_employee(&f, &e, u, c);
         if (err == SO_ENOMEM)
             goto oom;
         if (err != SO_OK) {

@@ -148,6 +148,19 @@ static const char employee_insert_sql[] =
     " FROM so_stage_employee RETURNING 1) "
     "SELECT count(*), 0, 0 FROM m";
 
+/*
+ * A big merge sends its new search terms to the GIN index's pending list
+ * (limit raised for this transaction) and then folds the list into the
+ * index in one pass, which is several times faster than the default of a
+ * clean-up every 4 MB. Both settings end with the transaction.
+ */
+static const char gin_settings_sql[] =
+    "SELECT set_config('gin_pending_list_limit', '2097151', true),"
+    " set_config('maintenance_work_mem', '1GB', true),"
+    " set_config('work_mem', '256MB', true)";
+static const char gin_clean_sql[] =
+    "SELECT gin_clean_pending_list('smartoffice.employee_terms'::regclass)";
+
 static const char word_merge_sql[] =
     "WITH m AS ("
     " INSERT INTO smartoffice.directory_word (word, trigrams)"
@@ -602,11 +615,17 @@ enum st_err st_import_merge(struct st_import *imp, enum st_import_kind kind,
         return run_merge(imp, "merging the units", unit_merge_sql, counts);
     case ST_IMPORT_EMPLOYEE:
         err = employees_empty(imp, &empty);
-        if (err != ST_OK)
-            return err;
-        return run_merge(imp, "merging the employees",
-                         empty ? employee_insert_sql : employee_merge_sql,
-                         counts);
+        if (err == ST_OK)
+            err = exec(imp, "preparing the search index", gin_settings_sql,
+                       PGRES_TUPLES_OK, NULL);
+        if (err == ST_OK)
+            err = run_merge(imp, "merging the employees",
+                            empty ? employee_insert_sql : employee_merge_sql,
+                            counts);
+        if (err == ST_OK)
+            err = exec(imp, "updating the search index", gin_clean_sql,
+                       PGRES_TUPLES_OK, NULL);
+        return err;
     case ST_IMPORT_WORD:
         return run_merge(imp, "adding directory words", word_merge_sql, counts);
     }

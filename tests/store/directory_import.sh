@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# directory_import.sh - `smartoffice directory import` against the suite's
+# PostgreSQL (see tests/store/run for SO, PG_DIR, TOP and SMARTOFFICE_DB),
+# in a database of its own.
+set -uo pipefail
+fails=0
+psql_() { "$TOP/scripts/pg-stack" psql "$PG_DIR" "$@"; }
+conn_to() { sed "s/dbname=[^ ]*/dbname=$1/" <<<"$SMARTOFFICE_DB"; }
+PY=/usr/bin/python3
+DB=$(conn_to so_directory)
+q() { psql "$DB" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+samples="$TOP/contrib/directory"
+
+fail() {
+    echo "  FAIL: $1"
+    echo "    expected: $2"
+    echo "    got:      $3"
+    fails=$((fails + 1))
+}
+
+# check NAME RC TEXT CMD...: CMD exits with RC and its output (stdout and
+# stderr) contains TEXT.
+check() {
+    local name=$1 want_rc=$2 want=$3 out rc
+    shift 3
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -ne "$want_rc" ]; then
+        fail "$name (exit status)" "$want_rc" "$rc: $out"
+    elif [[ "$out" != *"$want"* ]]; then
+        fail "$name (output)" "... $want ..." "$out"
+    fi
+}
+
+# same NAME WANT GOT
+same() {
+    [ "$2" = "$3" ] || fail "$1" "$2" "$3"
+}
+
+import() { "$SO" directory import "$@" --db "$DB"; }
+
+psql_ -c "CREATE DATABASE so_directory ENCODING 'UTF8' TEMPLATE template0" ||
+    fail "create database so_directory" "created" "failed"
+"$SO" db init --db "$DB" >/dev/null || fail "db init" "installed" "failed"
+
+# employees before their units and cities: every row names what is missing
+check "employees need units" 1 "employees.csv:2: unit MOITT-ITW does not exist" \
+    import "$samples/employees.csv"
+same "nothing imported without units" 0 "$(q 'SELECT count(*) FROM smartoffice.employee')"
+
+# the samples, in order
+check "cities" 0 "cities: 18 rows read, 18 inserted, 0 updated, 0 unchanged" \
+    import "$samples/cities.csv"
+check "units" 0 "organisation units: 49 rows read, 49 inserted" \
+    import "$samples/units.csv"
+check "employees" 0 "employees: 200 rows read, 200 inserted, 0 updated, 0 unchanged" \
+    import "$samples/employees.csv"
+same "paths of a section" "{MOITT,MOITT-ITW,MOITT-ITW-EGOV}" \
+    "$(q "SELECT path FROM smartoffice.org_unit WHERE code = 'MOITT-ITW-EGOV'")"
+same "demo account in Lahore" "FG-0000001|ali.raza@localhost|LHE|active" \
+    "$(q "SELECT employee_no, jid, city, status FROM smartoffice.employee WHERE name_en = 'Ali Raza'")"
+same "terms name the unit above" "t" \
+    "$(q "SELECT 'u:MOITT' = ANY(terms) AND 'c:LHE' = ANY(terms) FROM smartoffice.employee WHERE employee_no = 'FG-0000001'")"
+same "directory words" "t" \
+    "$(q "SELECT count(*) > 50 AND bool_and(cardinality(trigrams) > 0) FROM smartoffice.directory_word")"
+
+# Urdu round-trips byte for byte: the file's name_ur against the stored one
+$PY - "$samples/employees.csv" >"$work/ur.file" <<'EOF'
+import csv, sys
+with open(sys.argv[1], encoding="utf-8", newline="") as f:
+    rows = sorted((r["employee_no"], r["name_ur"]) for r in csv.DictReader(f))
+for no, ur in rows:
+    sys.stdout.write(no + "\t" + ur + "\n")
+EOF
+q "SELECT employee_no || E'\t' || name_ur FROM smartoffice.employee
+   ORDER BY employee_no COLLATE \"C\"" >"$work/ur.db"
+if ! cmp -s "$work/ur.file" "$work/ur.db"; then
+    fail "Urdu names byte for byte" "$(head -c 200 "$work/ur.file" | od -c | head -3)" \
+        "$(diff "$work/ur.file" "$work/ur.db" | head -5 | od -c | head -6)"
+fi
+
+# re-importing changes nothing: no change number, no updated_at moves
+snapshot() {
+    q "SELECT string_agg(employee_no || ':' || change || ':' || updated_at, ','
+       ORDER BY employee_no) FROM smartoffice.employee"
+    q "SELECT string_agg(code || ':' || updated_at, ',' ORDER BY code)
+       FROM smartoffice.org_unit"
+    q "SELECT string_agg(code || ':' || updated_at, ',' ORDER BY code)
+       FROM smartoffice.city"
+}
+before=$(snapshot)
+check "cities again" 0 "0 inserted, 0 updated, 18 unchanged" \
+    import "$samples/cities.csv"
+check "units again" 0 "0 inserted, 0 updated, 49 unchanged" \
+    import "$samples/units.csv"
+check "employees again" 0 "0 inserted, 0 updated, 200 unchanged" \
+    import "$samples/employees.csv"
+after=$(snapshot)
+[ "$before" = "$after" ] ||
+    fail "re-import moves nothing" "$(head -c 300 <<<"$before")" \
+        "$(diff <(tr , '\n' <<<"$before") <(tr , '\n' <<<"$after") | head -6)"
+same "no employee gone" 0 "$(q 'SELECT count(*) FROM smartoffice.employee_gone')"
+
+# a byte order mark, CRLF, quoted commas and quotes; "on leave" accepted
+printf '\xef\xbb\xbfemployee_no,name_en,name_ur,designation,bps,unit,city,office_phone,email,jid,status\r\nQ-1,"Khan, Imran",عمران خان,"Deputy Secretary (""Admin""), IT",19,MOITT-ADM,ISB,(051) 920-1234,,Q1@Gov.Example,On Leave\r\n' \
+    >"$work/bom.csv"
+check "BOM and CRLF" 0 "1 rows read, 1 inserted" import "$work/bom.csv"
+same "quoted fields stored as written" \
+    'Khan, Imran|Deputy Secretary ("Admin"), IT|q1@gov.example|on_leave' \
+    "$(q "SELECT name_en, designation, jid, status FROM smartoffice.employee WHERE employee_no = 'Q-1'")"
+
+# every bad row reported with its physical line; nothing of the file kept
+count_before=$(q 'SELECT count(*) FROM smartoffice.employee')
+cat >"$work/bad.csv" <<'EOF'
+employee_no,name_en,name_ur,designation,bps,unit,city,office_phone,email,jid,status
+B-1,Good Row,اچھی قطار,Assistant,15,MOI-ADM,ISB,,,,active
+B-2,"Two
+Lines",دو,Assistant,23,MOI-ADM,ISB,,,,active
+B-3,No Unit,یونٹ,Assistant,15,NOPE,ISB,,,,active
+B-4,No City,شہر,Assistant,15,MOI-ADM,XYZ,,,,active
+B-1,Again,دوبارہ,Assistant,15,MOI-ADM,ISB,,,,active
+B-5,Short,کم
+B-6,Bad Status,حالت,Assistant,15,MOI-ADM,ISB,,,,gone
+B-7,Bad Jid,جڈ,Assistant,15,MOI-ADM,ISB,,,a b@x,active
+B-8,Taken Jid,لیا,Assistant,15,MOI-ADM,ISB,,,ali.raza@localhost,active
+B-9,Bad Mail,میل,Assistant,15,MOI-ADM,ISB,,nobody,,active
+B-10,Bad Phone,فون,Assistant,15,MOI-ADM,ISB,call me,,,active
+,Empty Number,نمبر,Assistant,15,MOI-ADM,ISB,,,,active
+EOF
+printf 'B-11,Latin1 \xe9,x,Assistant,15,MOI-ADM,ISB,,,,active\n' >>"$work/bad.csv"
+printf 'B-12,Control \x01,x,Assistant,15,MOI-ADM,ISB,,,,active\n' >>"$work/bad.csv"
+out=$(import "$work/bad.csv" 2>&1)
+rc=$?
+same "bad file exit status" 1 "$rc"
+f="$work/bad.csv"
+for want in \
+    "$f:3: bps is not a grade from 1 to 22" \
+    "$f:5: unit NOPE does not exist" \
+    "$f:6: city XYZ does not exist" \
+    "$f:7: employee B-1 is already on line 2" \
+    "$f:8: has 3 fields, expected 11" \
+    "$f:9: status is not one of" \
+    "$f:10: jid is not a bare JID" \
+    "$f:11: jid ali.raza@localhost belongs to employee FG-0000001" \
+    "$f:12: email is not an address" \
+    "$f:13: office_phone is not" \
+    "$f:14: employee_no is not" \
+    "$f:15: name_en is not valid UTF-8" \
+    "$f:16: name_en holds a control character" \
+    "nothing imported"; do
+    [[ "$out" == *"$want"* ]] || fail "bad rows: $want" "$want" "$out"
+done
+[[ "$out" != *"$f:2:"* ]] || fail "good row not reported" "no $f:2:" "$out"
+same "nothing of a bad file imported" "$count_before" \
+    "$(q 'SELECT count(*) FROM smartoffice.employee')"
+
+check "unknown header" 1 "$work/h.csv:1: the header is none of" \
+    bash -c 'printf "a,b\n1,2\n" >"$0" && "$1" directory import "$0" --db "$2"' \
+    "$work/h.csv" "$SO" "$DB"
+check "malformed quoting" 1 "$work/q.csv:2: malformed quoting" \
+    bash -c 'printf "code,name_en,name_ur,province,phase\nABC,x\"y\"z,a,Punjab,1\n" >"$0" && "$1" directory import "$0" --db "$2"' \
+    "$work/q.csv" "$SO" "$DB"
+
+# units: a child before its parent in one file; a missing parent refused
+cat >"$work/units.csv" <<'EOF'
+code,parent,kind,name_en,name_ur
+NEW-SEC,NEW-WING,section,New Section,نیا سیکشن
+NEW-WING,MOITT,wing,New Wing,نیا ونگ
+EOF
+check "child before parent" 0 "2 rows read, 2 inserted" import "$work/units.csv"
+same "path of the child" "{MOITT,NEW-WING,NEW-SEC}" \
+    "$(q "SELECT path FROM smartoffice.org_unit WHERE code = 'NEW-SEC'")"
+printf 'code,parent,kind,name_en,name_ur\nLOST,NOWHERE,office,Lost,گم\nLOOP-A,LOOP-B,office,A,ا\nLOOP-B,LOOP-A,office,B,ب\n' \
+    >"$work/orphan.csv"
+check "missing parent" 1 "$work/orphan.csv:2: parent NOWHERE is neither in the file nor in the database" \
+    import "$work/orphan.csv"
+check "cycle of parents" 1 "$work/orphan.csv:4: unit LOOP-B is in a cycle" \
+    import "$work/orphan.csv"
+
+# a unit renamed or moved: the terms of everyone under it are recomputed
+change_before=$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000004'")
+other_before=$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000006'")
+sed 's/^MOITT-ITW,MOITT,wing,IT Wing,آئی ٹی ونگ$/MOITT-ITW,MOITT,wing,Digital Wing,ڈیجیٹل ونگ/' \
+    "$samples/units.csv" >"$work/rename.csv"
+check "rename a wing" 0 "0 inserted, 1 updated, 48 unchanged; terms of" \
+    import "$work/rename.csv"
+same "terms below the renamed wing" "t" \
+    "$(q "SELECT '=digital' = ANY(terms) FROM smartoffice.employee WHERE employee_no = 'FG-0000004'")"
+[ "$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000004'")" != "$change_before" ] ||
+    fail "renamed unit moves the change number" "a new number" "$change_before"
+same "others untouched" "$other_before" \
+    "$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000006'")"
+
+# a city renamed: terms follow too
+sed 's/^LHE,Lahore,لاہور,/LHE,Lahore City,لاہور,/' "$samples/cities.csv" >"$work/city.csv"
+check "rename a city" 0 "1 updated" import "$work/city.csv"
+same "terms with the new city name" "t" \
+    "$(q "SELECT '=city' = ANY(terms) FROM smartoffice.employee WHERE employee_no = 'FG-0000001'")"
+
+# --dry-run counts but keeps nothing
+printf 'employee_no,name_en,name_ur,designation,bps,unit,city,office_phone,email,jid,status\nD-1,Dry Run,خشک,Assistant,15,MOI-ADM,ISB,,,,active\n' \
+    >"$work/dry.csv"
+check "dry run" 0 "dry run: nothing was written" import "$work/dry.csv" --dry-run
+same "dry run kept nothing" 0 "$(q "SELECT count(*) FROM smartoffice.employee WHERE employee_no = 'D-1'")"
+
+# a database that is not UTF8 is refused before anything is read
+psql_ -c "CREATE DATABASE so_latin1 ENCODING 'LATIN1' TEMPLATE template0 LC_CTYPE 'C' LC_COLLATE 'C'" ||
+    fail "create LATIN1 database" "created" "failed"
+check "LATIN1 refused" 4 "has encoding LATIN1, not UTF8" \
+    "$SO" directory import "$samples/cities.csv" --db "$(conn_to so_latin1)"
+
+check "usage" 2 "no file given" "$SO" directory import
+check "missing file" 1 "No such file" import "$work/none.csv"
+
+psql_ -c "DROP DATABASE so_latin1" >/dev/null
+psql_ -c "DROP DATABASE so_directory" >/dev/null
+[ "$fails" -eq 0 ]
