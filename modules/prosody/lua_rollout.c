@@ -15,6 +15,10 @@
  *                                    -> text | nil, message
  *       the refusal's sentence in LANG ("ur..." Urdu, else English);
  *       "" for "allow"
+ *   smartoffice.rollout_text(name)   -> en, ur | nil
+ *       the module's own texts: "unloaded" (the directory is not loaded
+ *       yet), "invite-invalid" (a preauth token that is not valid now),
+ *       "invite-only" (registration without an invitation)
  *   smartoffice.token_hash(token)    -> 32 bytes (SHA-256)
  *   smartoffice.hash_equal(a, b)     -> boolean, in time that depends
  *                                       only on the length of A
@@ -126,6 +130,47 @@ static int l_gate_text(lua_State *L)
     return 1;
 }
 
+struct rollout_text {
+    const char *name, *en, *ur;
+};
+
+static const struct rollout_text rollout_texts[] = {
+    {"unloaded",
+     "Smart Office cannot check this account right now; try again in a "
+     "few minutes.",
+     "سمارٹ آفس اس وقت اس اکاؤنٹ کی جانچ نہیں کر "
+     "سکتا؛ چند منٹ بعد دوبارہ کوشش کریں۔"},
+    {"invite-invalid",
+     "This invitation is not valid: it was used already, has expired, or "
+     "was withdrawn. Ask your office's IT staff for a new one.",
+     "یہ دعوت نامہ درست نہیں: یہ پہلے استعمال ہو "
+     "چکا ہے، اس کی مدت ختم ہو چکی ہے یا اسے واپس "
+     "لے لیا گیا ہے۔ نئے دعوت نامے کے لیے اپنے دفتر "
+     "کے آئی ٹی عملے سے رابطہ کریں۔"},
+    {"invite-only",
+     "Smart Office accounts are opened only with the invitation link your "
+     "office sent you.",
+     "سمارٹ آفس اکاؤنٹ صرف اس دعوتی لنک سے کھلتے "
+     "ہیں جو آپ کے دفتر نے آپ کو بھیجا ہے۔"},
+    {NULL, NULL, NULL},
+};
+
+static int l_rollout_text(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    const struct rollout_text *t;
+
+    for (t = rollout_texts; t->name != NULL; t++) {
+        if (strcmp(t->name, name) == 0) {
+            lua_pushstring(L, t->en);
+            lua_pushstring(L, t->ur);
+            return 2;
+        }
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
 static int l_token_hash(lua_State *L)
 {
     size_t len;
@@ -156,6 +201,7 @@ static int l_hash_equal(lua_State *L)
 static const luaL_Reg functions[] = {
     {"gate", l_gate},
     {"gate_text", l_gate_text},
+    {"rollout_text", l_rollout_text},
     {"token_hash", l_token_hash},
     {"hash_equal", l_hash_equal},
     {NULL, NULL},
