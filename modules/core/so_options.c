@@ -113,6 +113,26 @@ static const struct so_option gov_directory_options[] = {
     {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
 };
 
+/* mod_rollout. */
+static const struct so_option rollout_options[] = {
+    {"close_condition", SO_OPT_ENUM, "policy-violation",
+     "policy-violation|not-authorized",
+     "stream error that closes a session the login gate no longer admits"},
+    {"create_accounts", SO_OPT_BOOL, "true", NULL,
+     "create the host account of each provisioned rollout account on this "
+     "host, without a password until it is activated"},
+    {"counters_interval", SO_OPT_INT, "60", NULL,
+     "seconds between two additions to the per-city message counters"},
+    {"online_interval", SO_OPT_INT, "30", NULL,
+     "seconds between two updates of the users online per city"},
+    {"sweep_interval", SO_OPT_INT, "30", NULL,
+     "seconds between two checks of every session besides those made on "
+     "each directory change"},
+    {"preauth_attempts", SO_OPT_INT, "5", NULL,
+     "invitation tokens one connection may present before it is closed"},
+    {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
+};
+
 static const struct so_option_set sets[] = {
     {"omemo_policy", "omemo_policy_",
      "each VirtualHost and MUC Component that loads mod_omemo_policy, or "
@@ -124,11 +144,14 @@ static const struct so_option_set sets[] = {
      false, residency_options},
     {"smartoffice_store", "smartoffice_", "the global section", false,
      store_options},
-    {"directory", "", "the configuration file of smartoffice-directory",
-     false, directory_options},
+    {"directory", "", "the configuration file of smartoffice-directory", false,
+     directory_options},
     {"gov_directory", "gov_directory_",
      "each VirtualHost that loads mod_gov_directory, or the global section",
      false, gov_directory_options},
+    {"rollout", "rollout_",
+     "each VirtualHost that loads mod_rollout, or the global section", false,
+     rollout_options},
     {NULL, NULL, NULL, false, NULL},
 };
 

@@ -333,7 +333,7 @@ START_TEST(test_sets)
                 "%s%s: default refused: %s", set->prefix, o->name, err);
         }
     }
-    ck_assert_uint_eq(n, 5);
+    ck_assert_uint_eq(n, 6);
     ck_assert_ptr_eq(so_options_for("omemo_policy"), so_options());
     ck_assert_ptr_null(so_options_for("nope"));
     ck_assert_ptr_null(so_option_set_find(NULL));
