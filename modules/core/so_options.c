@@ -102,6 +102,10 @@ static const struct so_option directory_options[] = {
      "searches a user may make at once before the rate limit applies"},
     {"rate_per_minute", SO_OPT_INT, "30", NULL,
      "searches per minute a user may make on average"},
+    {"org_name", SO_OPT_STRING, "Government of Pakistan", NULL,
+     "ORGNAME of the vCards of entries (XEP-0054); ORGUNIT is the office"},
+    {"log_level", SO_OPT_ENUM, "info", "debug|info|warn|error",
+     "lowest level of the lines logged on standard error"},
     {NULL, SO_OPT_BOOL, NULL, NULL, NULL},
 };
 
