@@ -57,7 +57,8 @@ C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
 .PHONY: all check run bench format format-check install deps tests fuzz \
 	clean docs
-all: $(CORE_LIB) $(B)/bin/smartoffice $(B)/prosody/smartoffice.so \
+all: $(CORE_LIB) $(B)/bin/smartoffice $(B)/bin/smartoffice-directory \
+	$(B)/prosody/smartoffice.so \
 	$(PROSODY_LUA:modules/prosody/%=$(B)/prosody/%)
 
 $(B)/obj/core/%.o: modules/core/%.c $(wildcard modules/core/*.h)
