@@ -68,6 +68,8 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
         why = "stream error (wrong secret or jid?)";
     else if (error != 0)
         why = strerror(error);
+    else if (!st->up)
+        why = "refused or closed before the handshake";
     if (!st->ended)
         schedule_retry(st, why);
 }
