@@ -439,6 +439,9 @@ local function enforce(event, parties)
 			type_word(stanza.attr.type), loggable(sender),
 			loggable(recipient), class, reason);
 		audit("refuse", reason, sender, recipient);
+		-- counted per city by mod_rollout; no content, only who and why
+		module:fire_event("smartoffice/omemo-refused", { origin = origin;
+			sender = sender; recipient = recipient; class = class });
 		if stanza.attr.type ~= "error" then
 			local no_device = false;
 			if class == "plaintext" then
