@@ -20,6 +20,8 @@
 local st = require "util.stanza";
 local jid_util = require "util.jid";
 local usermanager = require "core.usermanager";
+local hex = require "util.hex";
+local random = require "util.random";
 
 local jid_bare, jid_split = jid_util.bare, jid_util.split;
 
@@ -246,7 +248,11 @@ local function create_account(bare)
 	if usermanager.user_exists(username, host) then
 		return;
 	end
-	local ok, err = usermanager.create_user(username, nil, host);
+	-- A password nobody knows: an account without one is no account to
+	-- Prosody's internal storage (an empty record is removed). The
+	-- activation replaces it.
+	local ok, err = usermanager.create_user(username,
+		hex.encode(random.bytes(32)), host);
 	if ok then
 		module:log("info", "created account %s for its invitation", bare);
 	else
