@@ -124,7 +124,7 @@ static const struct so_option rollout_options[] = {
      "stream error that closes a session the login gate no longer admits"},
     {"create_accounts", SO_OPT_BOOL, "true", NULL,
      "create the host account of each provisioned rollout account on this "
-     "host, without a password until it is activated"},
+     "host, with a password nobody knows until it is activated"},
     {"counters_interval", SO_OPT_INT, "60", NULL,
      "seconds between two additions to the per-city message counters"},
     {"online_interval", SO_OPT_INT, "30", NULL,
