@@ -50,6 +50,11 @@ for _, opt in ipairs(so.options("rollout")) do
 	end
 	options[opt.name] = checked;
 end
+-- a timer of 0 s would spin
+for _, name in ipairs({ "counters_interval", "online_interval",
+	"sweep_interval" }) do
+	options[name] = math.max(1, options[name]);
+end
 
 -- The directory and the store -------------------------------------------
 
