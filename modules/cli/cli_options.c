@@ -17,6 +17,7 @@
 static void options_usage(FILE *out)
 {
     const struct so_option_set *set;
+    size_t col;
 
     fprintf(out,
             "usage: %s options [--module NAME] [--markdown]\n"
@@ -28,8 +29,14 @@ static void options_usage(FILE *out)
             "  --module NAME  the module (default %s), one of:\n"
             "                ",
             cli_progname, cli_progname, DEFAULT_MODULE, DEFAULT_MODULE);
-    for (set = so_option_sets(); set->module != NULL; set++)
-        fprintf(out, " %s", set->module);
+    for (col = 16, set = so_option_sets(); set->module != NULL; set++) {
+        /* wrap the list within 80 columns, aligned under its start */
+        if (col + 1 + strlen(set->module) > 78) {
+            fprintf(out, "\n                ");
+            col = 16;
+        }
+        col += (size_t)fprintf(out, " %s", set->module);
+    }
     fprintf(out, "\n"
                  "  --markdown     print the Markdown table used in the docs\n"
                  "  --modules      list the modules that have options\n"
