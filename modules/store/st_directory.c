@@ -14,21 +14,21 @@
  * most common elements.
  *
  * Plan shapes this relies on (checked with EXPLAIN ANALYZE on 3,000,000
- * generated employees):
+ * generated employees); PostgreSQL picks between the first two from the
+ * terms column's most common elements, so it needs fresh statistics:
  * - a selective word or filter: Bitmap Heap Scan on employee_terms (the
- *   GIN index ANDs the slots' posting lists), then a top-N sort of the
- *   few thousand rows at most;
- * - only common words or filters ("khan", "muhammad", a city): Index Scan
- *   on employee_order in index order with the term conditions as a
- *   filter, stopped by the LIMIT after a few hundred rows; the cursor is a
- *   row comparison on the same three columns in the same collation, so
- *   it is an index condition and a later page starts where the last one
- *   ended;
- * - the page is limited before units and cities are joined (two primary
- *   key look-ups per row returned);
+ *   GIN index ANDs the slots' posting lists), then a top-N sort;
+ * - only common words or filters ("khan", a city): Index Scan on
+ *   employee_order in index order with the term conditions as a filter,
+ *   stopped by the LIMIT; the cursor is a row comparison on the same
+ *   three columns in the same collation, so it is an index condition and
+ *   a later page starts where the last one ended;
+ * - the page is limited in a subquery before units and cities are
+ *   joined, so the joins see at most MAX + 1 rows;
  * - misspellings: directory_word_trigrams (GIN) finds the words sharing
- *   a trigram with the query word, similarity is counted in SQL and the
- *   best ALTS_MAX words at 0.35 or more come back.
+ *   a trigram with the query word; SQL counts the shared trigrams and
+ *   returns the CANDIDATES most similar, and C keeps the best ALTS_MAX of
+ *   those at SIMILAR or more, or within one or two edits.
  */
 #include <stdbool.h>
 #include <stdint.h>

@@ -74,8 +74,9 @@ struct st_dir_page {
  * caller or cleared with st_dir_page_clear) with at most MAX entries
  * (1..ST_DIR_PAGE_MAX) that come after cursor AFTER (NULL or "": from the
  * start). A query without words must have a designation filter. Returns
- * ST_OK; ST_EDATA when AFTER is not a cursor of ours or the query has no
- * words and no designation; ST_ECONNECT when PostgreSQL cannot be
+ * ST_OK; ST_EDATA when AFTER is not a cursor of ours, the query has no
+ * words and no designation, the designation is not valid text, BPS is
+ * not 0..22 or MAX is out of range; ST_ECONNECT when PostgreSQL cannot be
  * reached; ST_EQUERY; ST_ENOMEM. On failure PAGE is empty.
  */
 enum st_err st_dir_search(struct st_db *db, const struct so_dquery *q,
