@@ -463,6 +463,7 @@ static int run_sql(struct st_db *db, const char *queries, const char *path)
         perror(path);
         goto out;
     }
+    setvbuf(out, NULL, _IOLBF, 0); /* a stopped run keeps its lines */
     for (i = 0; i < n; i++) {
         if (run_one(db, &q[i], out) != 0)
             goto out;

@@ -476,6 +476,7 @@ static int run_client(struct client *c, const char *queries, const char *path)
         perror(path);
         goto out_conn;
     }
+    setvbuf(out, NULL, _IOLBF, 0); /* a stopped run keeps its lines */
     rc = run_queries(c, q, n, out) == 0 ? 0 : 1;
     if (fclose(out) != 0) {
         perror(path);
