@@ -108,8 +108,12 @@ CREATE TABLE smartoffice.city (
     -- to which `rollout resume` returns it; NULL when the city is not
     -- paused or was paused by other means (then resume refuses)
     paused_from text CHECK (paused_from IN ('pilot', 'live')),
+    -- search terms of the names (so_dterms_place): "=word" strict words
+    -- of both names, "~=word" their loose key where it differs
+    terms       text[] NOT NULL DEFAULT '{}',
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX city_terms ON smartoffice.city USING gin (terms);
 
 -- The organisation tree: a ministry or division at the root, then
 -- departments, wings or sections, and offices. PATH lists the codes from
@@ -123,23 +127,35 @@ CREATE TABLE smartoffice.org_unit (
     name_en     text NOT NULL CHECK (name_en <> ''),
     name_ur     text NOT NULL CHECK (name_ur <> ''),
     path        text[] NOT NULL CHECK (cardinality(path) BETWEEN 1 AND 16),
+    -- search terms of the names, as for city.terms
+    terms       text[] NOT NULL DEFAULT '{}',
     updated_at  timestamptz NOT NULL DEFAULT now(),
     CHECK (parent IS DISTINCT FROM code),
     CHECK (path[cardinality(path)] = code)
 );
 CREATE INDEX org_unit_parent ON smartoffice.org_unit (parent);
+CREATE INDEX org_unit_terms ON smartoffice.org_unit USING gin (terms);
 
 CREATE SEQUENCE smartoffice.directory_change;
 
 -- Employees, keyed by the HR employee number.
---   name_key  the folded English name, for ordering results
---   terms     search terms (docs/modules/directory.md#terms): "=word"
---             whole words of the names, designation, units and city;
---             "^prefix" prefixes of name words; "~..." the loose Urdu
---             key where it differs; "u:UNIT" the unit and each unit above
---             it; "c:CITY"; "g:GRADE"; "d:word" designation words.
+--   name_key  the folded English name
+--   terms     search terms (modules/core/so_dterms.h): "=word" whole
+--             words of the two names; "^prefix" prefixes of name words;
+--             "~..." the loose Urdu key where it differs; "d:word"
+--             designation words; "u:UNIT" the unit and each unit above
+--             it; "c:CITY"; "g:GRADE". No stopwords, and no words of
+--             unit or city names: the search finds those in
+--             org_unit.terms and city.terms and asks for "u:" or "c:".
 --   change    a number from directory_change, newer on every change, so
 --             that followers fetch only what changed.
+--
+-- UNIT and CITY name an org_unit and a city, but not through foreign
+-- keys: a foreign key checks each inserted or updated row on its own,
+-- and those checks cost more than half of a bulk import (3 million rows).
+-- The triggers below check the same thing once per statement, over all
+-- of its rows, and refuse to delete or recode a unit or city an employee
+-- still names.
 CREATE TABLE smartoffice.employee (
     employee_no  text PRIMARY KEY
                  CHECK (employee_no ~ '^[A-Za-z0-9][A-Za-z0-9/-]{0,31}$'),
@@ -147,8 +163,8 @@ CREATE TABLE smartoffice.employee (
     name_ur      text NOT NULL CHECK (name_ur <> ''),
     designation  text NOT NULL CHECK (designation <> ''),
     bps          smallint NOT NULL CHECK (bps BETWEEN 1 AND 22),
-    unit         text NOT NULL REFERENCES smartoffice.org_unit (code),
-    city         text NOT NULL REFERENCES smartoffice.city (code),
+    unit         text NOT NULL,
+    city         text NOT NULL,
     office_phone text NOT NULL DEFAULT '',
     email        text NOT NULL DEFAULT '',
     jid          text UNIQUE CHECK (jid <> ''),
@@ -163,9 +179,14 @@ CREATE TABLE smartoffice.employee (
     updated_at   timestamptz NOT NULL DEFAULT now(),
     change       bigint NOT NULL DEFAULT nextval('smartoffice.directory_change')
 );
+-- The planner chooses between employee_terms and a scan in
+-- employee_order by how frequent each searched term is: it needs the
+-- frequencies of many more terms than the default keeps.
+ALTER TABLE smartoffice.employee ALTER COLUMN terms SET STATISTICS 10000;
 CREATE INDEX employee_terms ON smartoffice.employee USING gin (terms);
+-- the search's order within a tier: status, then employee number
 CREATE INDEX employee_order ON smartoffice.employee
-    (status_rank, name_key COLLATE "C", employee_no COLLATE "C");
+    (status_rank, employee_no COLLATE "C");
 CREATE INDEX employee_change ON smartoffice.employee (change);
 CREATE INDEX employee_unit ON smartoffice.employee (unit);
 
@@ -219,6 +240,106 @@ END;
 $$;
 CREATE TRIGGER employee_removed AFTER DELETE ON smartoffice.employee
     FOR EACH ROW EXECUTE FUNCTION smartoffice.employee_removed();
+
+-- The employees' units and cities, checked once per statement (see
+-- smartoffice.employee). The units and cities named are first locked as a
+-- foreign key would lock them, so that none can go before the statement's
+-- transaction ends; then the first employee (by number) whose unit or
+-- city is missing is reported with SQLSTATE 23503.
+CREATE FUNCTION smartoffice.employee_refs_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+BEGIN
+    PERFORM 1 FROM smartoffice.org_unit
+        WHERE code IN (SELECT DISTINCT unit FROM employee_new)
+        FOR KEY SHARE;
+    PERFORM 1 FROM smartoffice.city
+        WHERE code IN (SELECT DISTINCT city FROM employee_new)
+        FOR KEY SHARE;
+    SELECT m.employee_no, m.what, m.code INTO bad FROM (
+        SELECT n.employee_no, 'unit' AS what, n.unit AS code
+            FROM employee_new n
+            WHERE NOT EXISTS (SELECT 1 FROM smartoffice.org_unit u
+                              WHERE u.code = n.unit)
+        UNION ALL
+        SELECT n.employee_no, 'city', n.city
+            FROM employee_new n
+            WHERE NOT EXISTS (SELECT 1 FROM smartoffice.city c
+                              WHERE c.code = n.city)
+    ) m
+    ORDER BY m.employee_no COLLATE "C", m.what
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'employee % names % %, which does not exist',
+            bad.employee_no, bad.what, bad.code
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER employee_refs_inserted AFTER INSERT ON smartoffice.employee
+    REFERENCING NEW TABLE AS employee_new
+    FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.employee_refs_check();
+CREATE TRIGGER employee_refs_updated AFTER UPDATE ON smartoffice.employee
+    REFERENCING NEW TABLE AS employee_new
+    FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.employee_refs_check();
+
+-- A unit or city an employee names may be neither deleted nor given
+-- another code, nor emptied by TRUNCATE while there are employees. (A
+-- trigger with transition tables cannot be limited to UPDATE OF code, so
+-- updates compare the codes before and after.)
+CREATE FUNCTION smartoffice.place_refs_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+    col text := CASE TG_TABLE_NAME WHEN 'org_unit' THEN 'unit'
+                ELSE 'city' END;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        SELECT e.employee_no, '' AS code INTO bad
+            FROM smartoffice.employee e LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'cannot truncate %: there are employees',
+                TG_TABLE_NAME USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RETURN NULL;
+    ELSIF TG_OP = 'UPDATE' THEN
+        EXECUTE format(
+            'SELECT e.employee_no, e.%1$I AS code FROM smartoffice.employee e'
+            ' WHERE e.%1$I IN (SELECT code FROM place_old'
+            ' EXCEPT SELECT code FROM place_new)'
+            ' ORDER BY e.employee_no COLLATE "C" LIMIT 1', col) INTO bad;
+    ELSE
+        EXECUTE format(
+            'SELECT e.employee_no, e.%1$I AS code FROM smartoffice.employee e'
+            ' WHERE e.%1$I IN (SELECT code FROM place_old)'
+            ' ORDER BY e.employee_no COLLATE "C" LIMIT 1', col) INTO bad;
+    END IF;
+    IF bad.employee_no IS NOT NULL THEN
+        RAISE EXCEPTION '% % is still named by employee %',
+            col, bad.code, bad.employee_no
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER org_unit_refs_deleted AFTER DELETE ON smartoffice.org_unit
+    REFERENCING OLD TABLE AS place_old
+    FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.place_refs_check();
+CREATE TRIGGER org_unit_refs_updated AFTER UPDATE ON smartoffice.org_unit
+    REFERENCING OLD TABLE AS place_old NEW TABLE AS place_new
+    FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.place_refs_check();
+CREATE TRIGGER city_refs_deleted AFTER DELETE ON smartoffice.city
+    REFERENCING OLD TABLE AS place_old
+    FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.place_refs_check();
+CREATE TRIGGER city_refs_updated AFTER UPDATE ON smartoffice.city
+    REFERENCING OLD TABLE AS place_old NEW TABLE AS place_new
+    FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.place_refs_check();
+CREATE TRIGGER org_unit_refs_truncated BEFORE TRUNCATE ON smartoffice.org_unit
+    FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.place_refs_check();
+CREATE TRIGGER city_refs_truncated BEFORE TRUNCATE ON smartoffice.city
+    FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.place_refs_check();
 
 -- Listeners (the directory and rollout modules) follow every change of
 -- people, units, cities and exceptions on one channel.

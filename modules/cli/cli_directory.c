@@ -630,7 +630,7 @@ struct unit {
     long line;           /* 0: from the database */
     int state;           /* 0 new, 1 being walked, 2 done, 3 broken */
     size_t nchain;       /* the unit, then every unit above it */
-    const char **chain_code, **chain_en, **chain_ur;
+    const char **chain_code;
 };
 
 struct ref {
@@ -765,17 +765,11 @@ static int unit_chain(struct ref *ref, struct unit *u)
         return 1;
     }
     u->chain_code = arena_alloc(&ref->arena, n * sizeof(char *));
-    u->chain_en = arena_alloc(&ref->arena, n * sizeof(char *));
-    u->chain_ur = arena_alloc(&ref->arena, n * sizeof(char *));
-    if (u->chain_code == NULL || u->chain_en == NULL || u->chain_ur == NULL)
+    if (u->chain_code == NULL)
         return -1;
     u->chain_code[0] = u->code;
-    u->chain_en[0] = u->name_en;
-    u->chain_ur[0] = u->name_ur;
     if (up != NULL) {
         memcpy(u->chain_code + 1, up->chain_code, (n - 1) * sizeof(char *));
-        memcpy(u->chain_en + 1, up->chain_en, (n - 1) * sizeof(char *));
-        memcpy(u->chain_ur + 1, up->chain_ur, (n - 1) * sizeof(char *));
     }
     u->nchain = n;
     u->state = 2;
@@ -809,7 +803,8 @@ static bool add_word(const char *word, size_t len, void *arg)
 }
 
 /*
- * Computes E's name_key and terms from its unit U and city C, and adds
+ * Computes E's name_key and terms from its unit U (its chain of codes) and
+ * city C, and adds
  * the strict words of its names to F's words when F->words is set.
  * Returns SO_OK or the folding's error.
  */
@@ -825,12 +820,8 @@ static enum so_err fold_employee(struct folder *f, struct st_import_employee *e,
     d.designation = e->designation;
     d.bps = e->bps;
     d.city_code = c->code;
-    d.city_en = c->name_en;
-    d.city_ur = c->name_ur;
     d.nunits = u->nchain;
     d.unit_code = u->chain_code;
-    d.unit_en = u->chain_en;
-    d.unit_ur = u->chain_ur;
     err = so_dterms_build(&d, &f->terms, f->name_key, sizeof(f->name_key));
     if (err != SO_OK)
         return err;
@@ -861,7 +852,7 @@ struct job {
     struct ref ref;
     long rows; /* data rows read */
     struct st_import_counts counts;
-    long refolded; /* employees whose terms changed with units or cities */
+    long refolded; /* employees whose terms changed with moved units */
     long words;    /* directory words added */
 };
 
@@ -1022,6 +1013,31 @@ static int read_units(struct job *j)
     return rc < 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 }
 
+/*
+ * Computes into *T the terms of the unit or city CODE named EN and UR, of
+ * LINE (0 when it comes from the database). Returns CLI_EXIT_OK,
+ * CLI_EXIT_INPUT when the file's names cannot be folded, or CLI_EXIT_DB
+ * when memory ran out or stored names cannot be folded (said why).
+ */
+static int fold_place(struct job *j, long line, const char *code,
+                      const char *en, const char *ur, struct so_dterms *t)
+{
+    enum so_err err = so_dterms_place(en, ur, t);
+
+    if (err == SO_OK)
+        return CLI_EXIT_OK;
+    if (err == SO_ENOMEM)
+        return out_of_memory();
+    if (line > 0) {
+        report(&j->rd, line, "the names cannot be folded (%s)",
+               so_err_str(err));
+        return CLI_EXIT_INPUT;
+    }
+    fprintf(stderr, "%s: %s: the stored names cannot be folded (%s)\n",
+            cli_progname, code, so_err_str(err));
+    return CLI_EXIT_DB;
+}
+
 /* Writes U's path as PostgreSQL prints a text[] of codes ("{A,B}"). */
 static void path_literal(const struct unit *u, char *out, size_t len)
 {
@@ -1044,9 +1060,10 @@ static int stage_units(struct job *j)
     const char *path[DEPTH_MAX];
     char literal[DEPTH_MAX * 34 + 4];
     struct st_import_unit su;
+    struct so_dterms t = {0};
     struct unit *u;
     size_t i, k;
-    int rc;
+    int rc, ret = CLI_EXIT_DB;
 
     for (i = 0; i < j->ref.units.cap; i++) {
         u = j->ref.units.val[i];
@@ -1075,8 +1092,10 @@ static int stage_units(struct job *j)
         u = j->ref.units.val[i];
         if (j->ref.units.key[i] == NULL)
             continue;
-        if (unit_chain(&j->ref, u) != 0) /* a stored unit below a bad one */
-            return out_of_memory();
+        if (unit_chain(&j->ref, u) != 0) { /* a stored unit below a bad one */
+            ret = out_of_memory();
+            goto out;
+        }
         if (u->line == 0) {
             path_literal(u, literal, sizeof(literal));
             if (u->db_path != NULL && strcmp(literal, u->db_path) == 0)
@@ -1084,21 +1103,35 @@ static int stage_units(struct job *j)
         }
         for (k = 0; k < u->nchain; k++)
             path[k] = u->chain_code[u->nchain - 1 - k];
+        ret = fold_place(j, u->line, u->code, u->name_en, u->name_ur, &t);
+        if (ret != CLI_EXIT_OK)
+            goto out;
+        ret = CLI_EXIT_DB;
         su = (struct st_import_unit){u->line,    u->code,    u->parent, u->kind,
-                                     u->name_en, u->name_ur, u->nchain, path};
-        if (st_import_put_unit(j->imp, &su) != ST_OK)
-            return db_failed(j);
+                                     u->name_en, u->name_ur, u->nchain, path,
+                                     t.n,        t.term};
+        if (st_import_put_unit(j->imp, &su) != ST_OK) {
+            ret = db_failed(j);
+            goto out;
+        }
     }
-    if (st_import_copy_end(j->imp) != ST_OK)
-        return db_failed(j);
-    return CLI_EXIT_OK;
+    if (st_import_copy_end(j->imp) != ST_OK) {
+        ret = db_failed(j);
+        goto out;
+    }
+    ret = CLI_EXIT_OK;
+out:
+    so_dterms_clear(&t);
+    return ret;
 }
 
 static int stage_cities(struct job *j)
 {
     struct st_import_city sc;
+    struct so_dterms t = {0};
     struct city *c;
     size_t i;
+    int ret = CLI_EXIT_DB;
 
     if (j->rd.problems > 0)
         return CLI_EXIT_INPUT;
@@ -1108,14 +1141,26 @@ static int stage_cities(struct job *j)
         c = j->ref.cities.val[i];
         if (j->ref.cities.key[i] == NULL || c->line == 0)
             continue;
+        ret = fold_place(j, c->line, c->code, c->name_en, c->name_ur, &t);
+        if (ret != CLI_EXIT_OK)
+            goto out;
+        ret = CLI_EXIT_DB;
         sc = (struct st_import_city){c->line,    c->code,     c->name_en,
-                                     c->name_ur, c->province, c->phase};
-        if (st_import_put_city(j->imp, &sc) != ST_OK)
-            return db_failed(j);
+                                     c->name_ur, c->province, c->phase,
+                                     t.n,        t.term};
+        if (st_import_put_city(j->imp, &sc) != ST_OK) {
+            ret = db_failed(j);
+            goto out;
+        }
     }
-    if (st_import_copy_end(j->imp) != ST_OK)
-        return db_failed(j);
-    return CLI_EXIT_OK;
+    if (st_import_copy_end(j->imp) != ST_OK) {
+        ret = db_failed(j);
+        goto out;
+    }
+    ret = CLI_EXIT_OK;
+out:
+    so_dterms_clear(&t);
+    return ret;
 }
 
 /* Checks one employee row into E (pointing into the reader's buffer) and
@@ -1328,9 +1373,9 @@ out:
     return ret;
 }
 
-/* Recomputes the terms of the employees under the units or in the cities
- * that the last merge of KIND changed. */
-static int refold(struct job *j, enum st_import_kind kind)
+/* Recomputes the terms of the employees in or under the units whose path
+ * the last merge of units changed. */
+static int refold(struct job *j)
 {
     struct st_import_employee e;
     struct st_import_counts counts = {0, 0, 0};
@@ -1347,7 +1392,7 @@ static int refold(struct job *j, enum st_import_kind kind)
     if (ref_load_cities(&j->ref, j->imp, j->db) != 0 ||
         ref_load_units(&j->ref, j->imp, j->db) != 0)
         goto out;
-    if (st_import_refold_open(j->imp, kind) != ST_OK) {
+    if (st_import_refold_open(j->imp) != ST_OK) {
         ret = db_failed(j);
         goto out;
     }
@@ -1524,7 +1569,8 @@ static int import_file(struct job *j)
             rc = db_failed(j);
             goto out;
         }
-        rc = refold(j, sk);
+        if (kind == KIND_UNIT)
+            rc = refold(j);
     } else {
         struct st_import_counts wc = {0, 0, 0};
 

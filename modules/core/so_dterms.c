@@ -1,5 +1,6 @@
 /*
- * so_dterms.c - the search terms of one directory entry (so_dterms.h).
+ * so_dterms.c - the search terms of one directory entry, unit or city
+ * (so_dterms.h).
  *
  * Every term of a build is written into one growing text buffer, the
  * arena, and found again through an open-addressing hash set of term
@@ -190,13 +191,16 @@ static bool prefixes_add(struct dt_build *b, const char *tag, const char *word,
     return true;
 }
 
-/* A word of name_en or name_ur: "=w", "^p" and their loose forms. */
+/* A word of name_en or name_ur: "=w", "^p" and their loose forms; a
+ * stopword gives none. */
 static bool name_word(const char *word, size_t len, void *arg)
 {
     struct dt_build *b = arg;
     char loose[SO_FOLD_WORD_MAX + 1];
     size_t diff = 0;
 
+    if (so_fold_is_stopword(word))
+        return true;
     if (!term_add(b, "=", word, len) || !prefixes_add(b, "^", word, len, 0))
         return false;
     memcpy(loose, word, len + 1);
@@ -227,14 +231,27 @@ static bool name_en_word(const char *word, size_t len, void *arg)
     return name_word(word, len, arg);
 }
 
-static bool whole_word(const char *word, size_t len, void *arg)
+/* A word of a unit's or city's name: "=w" and, where it differs, "~=w". */
+static bool place_word(const char *word, size_t len, void *arg)
 {
-    return term_add(arg, "=", word, len);
+    struct dt_build *b = arg;
+    char loose[SO_FOLD_WORD_MAX + 1];
+
+    if (so_fold_is_stopword(word))
+        return true;
+    if (!term_add(b, "=", word, len))
+        return false;
+    memcpy(loose, word, len + 1);
+    if (so_fold_loosen(loose) && !so_fold_is_stopword(loose))
+        return term_add(b, "~=", loose, len);
+    return true;
 }
 
 static bool designation_word(const char *word, size_t len, void *arg)
 {
-    return term_add(arg, "=", word, len) && term_add(arg, "d:", word, len);
+    if (so_fold_is_stopword(word))
+        return true;
+    return term_add(arg, "d:", word, len);
 }
 
 /* Folds TEXT (NULL: nothing) and hands its words to FN. */
@@ -278,19 +295,10 @@ static enum so_err entry_add(struct dt_build *b, const struct so_dentry *e)
         err = field_add(b, e->name_ur, name_word);
     if (err == SO_OK)
         err = field_add(b, e->designation, designation_word);
-    for (i = 0; err == SO_OK && i < e->nunits; i++) {
+    for (i = 0; err == SO_OK && i < e->nunits; i++)
         err = code_add(b, "u:", e->unit_code[i]);
-        if (err == SO_OK)
-            err = field_add(b, e->unit_en[i], whole_word);
-        if (err == SO_OK)
-            err = field_add(b, e->unit_ur[i], whole_word);
-    }
     if (err == SO_OK)
         err = code_add(b, "c:", e->city_code);
-    if (err == SO_OK)
-        err = field_add(b, e->city_en, whole_word);
-    if (err == SO_OK)
-        err = field_add(b, e->city_ur, whole_word);
     if (err == SO_OK && e->bps > 0) {
         snprintf(grade, sizeof(grade), "%d", e->bps);
         err = code_add(b, "g:", grade);
@@ -320,6 +328,22 @@ static enum so_err terms_publish(struct so_dterms *t)
     return SO_OK;
 }
 
+/* Empties T and readies B to build into it. */
+static enum so_err build_begin(struct dt_build *b, struct so_dterms *t)
+{
+    t->n = 0;
+    if (t->arena == NULL) {
+        t->arena = calloc(1, sizeof(*t->arena));
+        if (t->arena == NULL)
+            return SO_ENOMEM;
+    }
+    memset(b, 0, sizeof(*b));
+    b->t = t;
+    b->a = t->arena;
+    b->err = SO_OK;
+    return arena_reset(t->arena);
+}
+
 enum so_err so_dterms_build(const struct so_dentry *e, struct so_dterms *t,
                             char *name_key, size_t keylen)
 {
@@ -330,20 +354,11 @@ enum so_err so_dterms_build(const struct so_dentry *e, struct so_dterms *t,
     if (keylen == 0)
         return SO_ELIMIT;
     name_key[0] = '\0';
-    if (t->arena == NULL) {
-        t->arena = calloc(1, sizeof(*t->arena));
-        if (t->arena == NULL)
-            return SO_ENOMEM;
-    }
-    err = arena_reset(t->arena);
+    err = build_begin(&b, t);
     if (err != SO_OK)
         return err;
-    b.t = t;
-    b.a = t->arena;
-    b.err = SO_OK;
     b.key = name_key;
     b.keylen = keylen;
-    b.keyused = 0;
     err = entry_add(&b, e);
     if (err == SO_OK)
         err = terms_publish(t);
@@ -351,6 +366,24 @@ enum so_err so_dterms_build(const struct so_dentry *e, struct so_dterms *t,
         t->n = 0;
         name_key[0] = '\0';
     }
+    return err;
+}
+
+enum so_err so_dterms_place(const char *name_en, const char *name_ur,
+                            struct so_dterms *t)
+{
+    struct dt_build b;
+    enum so_err err;
+
+    err = build_begin(&b, t);
+    if (err == SO_OK)
+        err = field_add(&b, name_en, place_word);
+    if (err == SO_OK)
+        err = field_add(&b, name_ur, place_word);
+    if (err == SO_OK)
+        err = terms_publish(t);
+    if (err != SO_OK)
+        t->n = 0;
     return err;
 }
 

@@ -1,20 +1,30 @@
 /*
  * so_dterms.h - the search terms of one directory entry, as stored in
- * smartoffice.employee.terms and matched by the search (so_dquery).
+ * smartoffice.employee.terms, and of one unit or city, as stored in
+ * smartoffice.org_unit.terms and smartoffice.city.terms; matched by the
+ * search (so_dquery).
  *
- * Terms (each a NUL-terminated string):
- *   "=w"      every strict word of name_en, name_ur, the designation, the
- *             names (both scripts) of the unit and every unit above it,
- *             and the city's names;
+ * An employee's terms (each a NUL-terminated string):
+ *   "=w"      every strict word of name_en and name_ur;
  *   "^p"      every prefix p, of two code points or more, of every strict
  *             word of the two names (the whole word included);
  *   "~=w", "~^p"  the same for the loose key of the names' words, only
  *             where it differs from the strict one;
+ *   "d:w"     every strict word of the designation;
  *   "u:CODE"  the unit and every unit above it;
  *   "c:CODE"  the city;
- *   "g:N"     the BPS grade;
- *   "d:w"     every strict word of the designation.
- * Duplicates are removed; the order is unspecified.
+ *   "g:N"     the BPS grade.
+ * The names of units and cities are not among them: the search finds
+ * their words in the unit's or city's own terms and turns them into
+ * "u:CODE" and "c:CODE", so renaming a unit or a city changes no
+ * employee's terms (moving a unit does: "u:" follows the path).
+ *
+ * A unit's or city's terms (so_dterms_place()):
+ *   "=w"      every strict word of name_en and name_ur;
+ *   "~=w"     the loose key of those words, where it differs.
+ *
+ * Stopwords (so_fold_is_stopword) are never terms. Duplicates are
+ * removed; the order is unspecified.
  */
 #ifndef SO_DTERMS_H
 #define SO_DTERMS_H
@@ -24,7 +34,10 @@
 #include "so_view.h"
 
 /* What one entry's terms are computed from. Units run from the entry's
- * own unit up to the root. All strings UTF-8, borrowed. */
+ * own unit up to the root. All strings UTF-8, borrowed. CITY_EN,
+ * CITY_UR, UNIT_EN and UNIT_UR are read by nothing any more (place names
+ * have terms of their own); they stay, may be NULL, and go once no
+ * caller sets them. */
 struct so_dentry {
     const char *name_en;
     const char *name_ur;
@@ -58,6 +71,15 @@ struct so_dterms {
  */
 enum so_err so_dterms_build(const struct so_dentry *e, struct so_dterms *t,
                             char *name_key, size_t keylen);
+
+/*
+ * Computes the terms of a unit or a city named NAME_EN and NAME_UR into *T
+ * (emptied first, as for so_dterms_build). Returns SO_OK, SO_EINVAL when a
+ * name is not valid text, SO_ELIMIT, or SO_ENOMEM (then T is empty).
+ */
+enum so_err so_dterms_place(const char *name_en, const char *name_ur,
+                            struct so_dterms *t);
+
 void so_dterms_clear(struct so_dterms *t);
 
 #endif

@@ -26,12 +26,12 @@ struct st_import {
 static const char stage_sql[] =
     "CREATE TEMPORARY TABLE so_stage_city ("
     " line integer NOT NULL, code text NOT NULL, name_en text NOT NULL,"
-    " name_ur text NOT NULL, province text NOT NULL, phase integer NOT NULL)"
-    " ON COMMIT DROP;"
+    " name_ur text NOT NULL, province text NOT NULL, phase integer NOT NULL,"
+    " terms text[] NOT NULL) ON COMMIT DROP;"
     "CREATE TEMPORARY TABLE so_stage_unit ("
     " line integer NOT NULL, code text NOT NULL, parent text,"
     " kind text NOT NULL, name_en text NOT NULL, name_ur text NOT NULL,"
-    " path text[] NOT NULL) ON COMMIT DROP;"
+    " path text[] NOT NULL, terms text[] NOT NULL) ON COMMIT DROP;"
     "CREATE TEMPORARY TABLE so_stage_employee ("
     " line integer NOT NULL, employee_no text NOT NULL,"
     " name_en text NOT NULL, name_ur text NOT NULL,"
@@ -41,7 +41,7 @@ static const char stage_sql[] =
     " terms text[] NOT NULL) ON COMMIT DROP;"
     "CREATE TEMPORARY TABLE so_stage_word ("
     " word text NOT NULL, trigrams text[] NOT NULL) ON COMMIT DROP;"
-    /* what the last unit or city merge changed, for recomputing terms */
+    /* units whose path the last merge changed, for recomputing terms */
     "CREATE TEMPORARY TABLE so_changed (code text PRIMARY KEY)"
     " ON COMMIT DROP";
 
@@ -63,44 +63,43 @@ static const char jid_clash_sql[] =
     "JOIN smartoffice.employee e ON e.jid = s.jid "
     "AND e.employee_no <> s.employee_no ORDER BY s.line";
 
-/* Cities: names changed (of existing cities) are remembered first. */
-static const char city_changed_sql[] =
-    "INSERT INTO so_changed (code) SELECT s.code FROM so_stage_city s "
-    "JOIN smartoffice.city c ON c.code = s.code "
-    "WHERE (c.name_en, c.name_ur) IS DISTINCT FROM (s.name_en, s.name_ur) "
-    "ON CONFLICT DO NOTHING";
+/* Cities: no employee's terms depend on a city's names. */
 static const char city_merge_sql[] =
     "WITH m AS ("
     " INSERT INTO smartoffice.city AS c"
-    "  (code, name_en, name_ur, province, phase)"
-    " SELECT code, name_en, name_ur, province, phase FROM so_stage_city"
+    "  (code, name_en, name_ur, province, phase, terms)"
+    " SELECT code, name_en, name_ur, province, phase, terms"
+    " FROM so_stage_city"
     " ON CONFLICT (code) DO UPDATE SET name_en = excluded.name_en,"
     "  name_ur = excluded.name_ur, province = excluded.province,"
-    "  phase = excluded.phase, updated_at = now()"
-    " WHERE (c.name_en, c.name_ur, c.province, c.phase)"
+    "  phase = excluded.phase, terms = excluded.terms, updated_at = now()"
+    " WHERE (c.name_en, c.name_ur, c.province, c.phase, c.terms)"
     "  IS DISTINCT FROM (excluded.name_en, excluded.name_ur,"
-    "  excluded.province, excluded.phase)"
+    "  excluded.province, excluded.phase, excluded.terms)"
     " RETURNING xmax = 0 AS inserted) "
     "SELECT count(*) FILTER (WHERE inserted),"
     " count(*) FILTER (WHERE NOT inserted), 0 FROM m";
 
+/* Units: a moved unit (a new path) changes the "u:" terms of everyone in
+ * or below it; a renamed one changes no employee's terms. */
 static const char unit_changed_sql[] =
     "INSERT INTO so_changed (code) SELECT s.code FROM so_stage_unit s "
     "JOIN smartoffice.org_unit u ON u.code = s.code "
-    "WHERE (u.name_en, u.name_ur, u.path) "
-    "IS DISTINCT FROM (s.name_en, s.name_ur, s.path) "
+    "WHERE u.path IS DISTINCT FROM s.path "
     "ON CONFLICT DO NOTHING";
 static const char unit_merge_sql[] =
     "WITH m AS ("
     " INSERT INTO smartoffice.org_unit AS u"
-    "  (code, parent, kind, name_en, name_ur, path)"
-    " SELECT code, parent, kind, name_en, name_ur, path FROM so_stage_unit"
+    "  (code, parent, kind, name_en, name_ur, path, terms)"
+    " SELECT code, parent, kind, name_en, name_ur, path, terms"
+    " FROM so_stage_unit"
     " ON CONFLICT (code) DO UPDATE SET parent = excluded.parent,"
     "  kind = excluded.kind, name_en = excluded.name_en,"
-    "  name_ur = excluded.name_ur, path = excluded.path, updated_at = now()"
-    " WHERE (u.parent, u.kind, u.name_en, u.name_ur, u.path)"
+    "  name_ur = excluded.name_ur, path = excluded.path,"
+    "  terms = excluded.terms, updated_at = now()"
+    " WHERE (u.parent, u.kind, u.name_en, u.name_ur, u.path, u.terms)"
     "  IS DISTINCT FROM (excluded.parent, excluded.kind, excluded.name_en,"
-    "  excluded.name_ur, excluded.path)"
+    "  excluded.name_ur, excluded.path, excluded.terms)"
     " RETURNING u.code, xmax = 0 AS inserted) "
     "SELECT count(*) FILTER (WHERE m.inserted),"
     " count(*) FILTER (WHERE NOT m.inserted AND s.line > 0),"
@@ -176,11 +175,6 @@ static const char refold_unit_sql[] =
     "JOIN smartoffice.org_unit u ON u.code = e.unit "
     "WHERE u.path && (SELECT coalesce(array_agg(code), '{}') "
     "FROM so_changed)";
-static const char refold_city_sql[] =
-    "DECLARE so_refold NO SCROLL CURSOR FOR "
-    "SELECT e.employee_no, e.name_en, e.name_ur, e.designation, e.bps,"
-    " e.unit, e.city, e.office_phone, e.email, e.jid, e.status "
-    "FROM smartoffice.employee e JOIN so_changed c ON c.code = e.city";
 static const char refold_fetch_sql[] =
     "FETCH FORWARD " REFOLD_BATCH " FROM so_refold";
 
@@ -447,6 +441,19 @@ static enum st_err end_row(struct st_import *imp)
     return ST_OK;
 }
 
+static int term_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the N terms T, sorted in place first, then SEP. */
+static enum st_err put_terms(struct st_import *imp, char **t, size_t n,
+                             char sep)
+{
+    qsort(t, n, sizeof(t[0]), term_cmp);
+    return put_array(imp, (const char *const *)t, n, sep);
+}
+
 enum st_err st_import_put_city(struct st_import *imp,
                                const struct st_import_city *c)
 {
@@ -455,7 +462,8 @@ enum st_err st_import_put_city(struct st_import *imp,
         put_field(imp, c->name_en, '\t') != ST_OK ||
         put_field(imp, c->name_ur, '\t') != ST_OK ||
         put_field(imp, c->province, '\t') != ST_OK ||
-        put_number(imp, c->phase, '\n') != ST_OK)
+        put_number(imp, c->phase, '\t') != ST_OK ||
+        put_terms(imp, c->terms, c->nterms, '\n') != ST_OK)
         return ST_ENOMEM;
     return end_row(imp);
 }
@@ -469,20 +477,15 @@ enum st_err st_import_put_unit(struct st_import *imp,
         put_field(imp, u->kind, '\t') != ST_OK ||
         put_field(imp, u->name_en, '\t') != ST_OK ||
         put_field(imp, u->name_ur, '\t') != ST_OK ||
-        put_array(imp, u->path, u->npath, '\n') != ST_OK)
+        put_array(imp, u->path, u->npath, '\t') != ST_OK ||
+        put_terms(imp, u->terms, u->nterms, '\n') != ST_OK)
         return ST_ENOMEM;
     return end_row(imp);
-}
-
-static int term_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 enum st_err st_import_put_employee(struct st_import *imp,
                                    struct st_import_employee *e)
 {
-    qsort(e->terms, e->nterms, sizeof(e->terms[0]), term_cmp);
     if (put_number(imp, e->line, '\t') != ST_OK ||
         put_field(imp, e->employee_no, '\t') != ST_OK ||
         put_field(imp, e->name_en, '\t') != ST_OK ||
@@ -496,7 +499,7 @@ enum st_err st_import_put_employee(struct st_import *imp,
         put_field(imp, e->jid, '\t') != ST_OK ||
         put_field(imp, e->status, '\t') != ST_OK ||
         put_field(imp, e->name_key, '\t') != ST_OK ||
-        put_array(imp, (const char *const *)e->terms, e->nterms, '\n') != ST_OK)
+        put_terms(imp, e->terms, e->nterms, '\n') != ST_OK)
         return ST_ENOMEM;
     return end_row(imp);
 }
@@ -602,13 +605,9 @@ enum st_err st_import_merge(struct st_import *imp, enum st_import_kind kind,
 
     switch (kind) {
     case ST_IMPORT_CITY:
-        err = exec(imp, "finding renamed cities", city_changed_sql,
-                   PGRES_COMMAND_OK, NULL);
-        if (err != ST_OK)
-            return err;
         return run_merge(imp, "merging the cities", city_merge_sql, counts);
     case ST_IMPORT_UNIT:
-        err = exec(imp, "finding changed units", unit_changed_sql,
+        err = exec(imp, "finding moved units", unit_changed_sql,
                    PGRES_COMMAND_OK, NULL);
         if (err != ST_OK)
             return err;
@@ -633,11 +632,9 @@ enum st_err st_import_merge(struct st_import *imp, enum st_import_kind kind,
     return ST_EQUERY;
 }
 
-enum st_err st_import_refold_open(struct st_import *imp,
-                                  enum st_import_kind kind)
+enum st_err st_import_refold_open(struct st_import *imp)
 {
-    return exec(imp, "finding employees whose terms change",
-                kind == ST_IMPORT_UNIT ? refold_unit_sql : refold_city_sql,
+    return exec(imp, "finding employees whose terms change", refold_unit_sql,
                 PGRES_COMMAND_OK, NULL);
 }
 

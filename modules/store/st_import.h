@@ -29,7 +29,8 @@ enum st_import_kind {
     ST_IMPORT_WORD,
 };
 
-/* One city; strings borrowed for the call. */
+/* One city; strings borrowed for the call. TERMS (so_dterms_place) are
+ * sorted in place, as an employee's are. */
 struct st_import_city {
     long line; /* in the file; 0 for rows that come from the database */
     const char *code;
@@ -37,9 +38,12 @@ struct st_import_city {
     const char *name_ur;
     const char *province;
     int phase;
+    size_t nterms;
+    char **terms;
 };
 
-/* One organisation unit; PATH runs from the root down to CODE. */
+/* One organisation unit; PATH runs from the root down to CODE. TERMS as
+ * for a city. */
 struct st_import_unit {
     long line;
     const char *code;
@@ -49,6 +53,8 @@ struct st_import_unit {
     const char *name_ur;
     size_t npath;
     const char *const *path;
+    size_t nterms;
+    char **terms;
 };
 
 /* One employee with its computed keys; TERMS need not be sorted (they
@@ -142,12 +148,11 @@ enum st_err st_import_merge(struct st_import *imp, enum st_import_kind kind,
 
 /*
  * Opens a cursor over the employees whose terms depend on what the last
- * merge of KIND (ST_IMPORT_UNIT or ST_IMPORT_CITY) changed: those in a
- * unit whose names or path changed, or below it; or in a city whose names
- * changed. Must follow that merge.
+ * merge of units changed: those in a unit whose path changed (it moved,
+ * or a unit above it did). Names play no part: employees' terms hold the
+ * unit codes only. Must follow that merge.
  */
-enum st_err st_import_refold_open(struct st_import *imp,
-                                  enum st_import_kind kind);
+enum st_err st_import_refold_open(struct st_import *imp);
 
 /*
  * Fetches the next batch of those employees, columns employee_no,

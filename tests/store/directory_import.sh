@@ -63,6 +63,22 @@ same "demo account in Lahore" "FG-0000001|ali.raza@localhost|LHE|active" \
     "$(q "SELECT employee_no, jid, city, status FROM smartoffice.employee WHERE name_en = 'Ali Raza'")"
 same "terms name the unit above" "t" \
     "$(q "SELECT 'u:MOITT' = ANY(terms) AND 'c:LHE' = ANY(terms) FROM smartoffice.employee WHERE employee_no = 'FG-0000001'")"
+# employees' terms: name words and prefixes, designation words as "d:",
+# no words of unit or city names, no stopwords
+same "employee terms" "t|f|f|f" \
+    "$(q "SELECT '=ali' = ANY(terms) AND '^ra' = ANY(terms) AND 'd:officer' = ANY(terms),
+              '=officer' = ANY(terms), '=lahore' = ANY(terms), '=wing' = ANY(terms)
+         FROM smartoffice.employee WHERE employee_no = 'FG-0000001'")"
+same "no stopword terms" 0 \
+    "$(q "SELECT count(*) FROM smartoffice.employee
+         WHERE terms && '{=of,=and,d:of,d:and,=کا,=اور}'")"
+# units and cities: the words of their names, no stopwords
+same "unit terms" "{=information,=ministry,=technology,=telecommunication}|t|f" \
+    "$(q "SELECT (SELECT array_agg(t ORDER BY t) FROM unnest(terms) t WHERE t ~ '^=[a-z]'),
+              '=وزارت' = ANY(terms), terms && '{=of,=and}'
+         FROM smartoffice.org_unit WHERE code = 'MOITT'")"
+same "city terms" "{=lahore,=لاہور}" \
+    "$(q "SELECT terms FROM smartoffice.city WHERE code = 'LHE'")"
 same "directory words" "t" \
     "$(q "SELECT count(*) > 50 AND bool_and(cardinality(trigrams) > 0) FROM smartoffice.directory_word")"
 
@@ -179,25 +195,49 @@ check "missing parent" 1 "$work/orphan.csv:2: parent NOWHERE is neither in the f
 check "cycle of parents" 1 "$work/orphan.csv:4: unit LOOP-B is in a cycle" \
     import "$work/orphan.csv"
 
-# a unit renamed or moved: the terms of everyone under it are recomputed
+# a unit renamed: its own terms change, no employee's
 change_before=$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000004'")
 other_before=$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000006'")
 sed 's/^MOITT-ITW,MOITT,wing,IT Wing,آئی ٹی ونگ$/MOITT-ITW,MOITT,wing,Digital Wing,ڈیجیٹل ونگ/' \
     "$samples/units.csv" >"$work/rename.csv"
-check "rename a wing" 0 "0 inserted, 1 updated, 48 unchanged; terms of" \
+check "rename a wing" 0 "0 inserted, 1 updated, 48 unchanged in" \
     import "$work/rename.csv"
-same "terms below the renamed wing" "t" \
-    "$(q "SELECT '=digital' = ANY(terms) FROM smartoffice.employee WHERE employee_no = 'FG-0000004'")"
+same "terms of the renamed wing" "t|f" \
+    "$(q "SELECT terms @> '{=digital,=ڈیجیٹل,=wing}', '=it' = ANY(terms) FROM smartoffice.org_unit WHERE code = 'MOITT-ITW'")"
+same "renamed unit leaves employees alone" "$change_before" \
+    "$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000004'")"
+
+# a unit moved: the "u:" terms of everyone in and under it are recomputed
+printf 'code,parent,kind,name_en,name_ur\nMOITT-ITW,MOI,wing,Digital Wing,ڈیجیٹل ونگ\n' \
+    >"$work/move.csv"
+check "move a wing" 0 "0 inserted, 1 updated, 0 unchanged; 1 units below moved; terms of" \
+    import "$work/move.csv"
+same "path below the moved wing" "{MOI,MOITT-ITW,MOITT-ITW-EGOV}" \
+    "$(q "SELECT path FROM smartoffice.org_unit WHERE code = 'MOITT-ITW-EGOV'")"
+same "terms below the moved wing" "t|f" \
+    "$(q "SELECT terms @> '{u:MOI,u:MOITT-ITW,u:MOITT-ITW-EGOV}', 'u:MOITT' = ANY(terms) FROM smartoffice.employee WHERE employee_no = 'FG-0000004'")"
 [ "$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000004'")" != "$change_before" ] ||
-    fail "renamed unit moves the change number" "a new number" "$change_before"
+    fail "moved unit moves the change number" "a new number" "$change_before"
 same "others untouched" "$other_before" \
     "$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000006'")"
+check "move it back" 0 "2 updated, 47 unchanged; terms of" import "$work/rename.csv"
 
-# a city renamed: terms follow too
+# a city renamed: its own terms change, no employee's
+change_before=$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000001'")
 sed 's/^LHE,Lahore,لاہور,/LHE,Lahore City,لاہور,/' "$samples/cities.csv" >"$work/city.csv"
 check "rename a city" 0 "1 updated" import "$work/city.csv"
-same "terms with the new city name" "t" \
-    "$(q "SELECT '=city' = ANY(terms) FROM smartoffice.employee WHERE employee_no = 'FG-0000001'")"
+same "terms with the new city name" "{=city,=lahore,=لاہور}" \
+    "$(q "SELECT terms FROM smartoffice.city WHERE code = 'LHE'")"
+same "renamed city leaves employees alone" "$change_before" \
+    "$(q "SELECT change FROM smartoffice.employee WHERE employee_no = 'FG-0000001'")"
+
+# units and cities named by employees stay (the schema's triggers)
+check "unit in use not deleted" 1 "unit MOI-ADM is still named by employee" \
+    psql "$DB" -Xq -v ON_ERROR_STOP=1 -c "DELETE FROM smartoffice.org_unit WHERE code = 'MOI-ADM'"
+check "city in use not recoded" 1 "city LHE is still named by employee FG-0000001" \
+    psql "$DB" -Xq -v ON_ERROR_STOP=1 -c "UPDATE smartoffice.city SET code = 'LHR' WHERE code = 'LHE'"
+check "missing unit refused" 1 "employee FG-0000006 names unit NOPE, which does not exist" \
+    psql "$DB" -Xq -v ON_ERROR_STOP=1 -c "UPDATE smartoffice.employee SET unit = 'NOPE' WHERE employee_no IN ('FG-0000006', 'FG-0000007')"
 
 # --dry-run counts but keeps nothing
 printf 'employee_no,name_en,name_ur,designation,bps,unit,city,office_phone,email,jid,status\nD-1,Dry Run,خشک,Assistant,15,MOI-ADM,ISB,,,,active\n' \

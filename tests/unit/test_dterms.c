@@ -1,5 +1,6 @@
 /*
- * test_dterms.c - the search terms of sample directory entries.
+ * test_dterms.c - the search terms of sample directory entries, units and
+ * cities.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,8 @@ static const struct so_dentry entries[] = {
     {"Mohd. Zaheer Khan", "محمد ظھیر خاں", "Section Officer (Admin)", 17, "LHR",
      "Lahore", "لاہور", 1, units_code, units_en, units_ur},
     {"Ali Ali", "علی علي على", "Ali", 0, NULL, NULL, NULL, 0, NULL, NULL, NULL},
+    {"Ahmed From Swat", "احمد سے سوات", "Director of Finance and Accounts", 20,
+     "KHI", NULL, NULL, 1, units_code, NULL, NULL},
 };
 
 /* What the terms of entries[entry] must and must not hold, '|' between
@@ -33,19 +36,25 @@ static const struct {
     {0, "syed muhammad ali shah",
      "=syed|^sy|^sye|^syed|=muhammad|^mu|^muhammad|=ali|^al|^ali|=shah|"
      "=سید|^سی|=محمد|^مح|^محمد|=علی|^عل|=شاہ|"
-     "=deputy|=secretary|d:deputy|d:secretary|"
-     "u:FIN-ACC|u:FIN|u:GOP|=accounts|=wing|=finance|=division|"
-     "=government|=of|=pakistan|=اکاونٹس|=ونگ|=فنانس|=ڈویژن|=حکومت|"
-     "=پاکستان|c:ISB|=islamabad|=اسلام|=اباد|g:19",
+     "d:deputy|d:secretary|u:FIN-ACC|u:FIN|u:GOP|c:ISB|g:19",
      "^s|^m|^a|^س|d:of|^deputy|^islamabad|~=علی|=|^|"
-     "=syed muhammad ali shah|^secretary"},
+     "=syed muhammad ali shah|^secretary|"
+     /* designation, unit and city names are not employee terms */
+     "=deputy|=secretary|=accounts|=wing|=finance|=division|=government|"
+     "=of|=pakistan|=اکاونٹس|=ونگ|=فنانس|=ڈویژن|=حکومت|=پاکستان|"
+     "=islamabad|=اسلام|=اباد"},
     {1, "muhammad zaheer khan",
      "=muhammad|=zaheer|^za|^zah|^zaheer|=khan|=محمد|=ظھیر|^ظھ|^ظھی|"
      "~=ظہیر|~^ظہ|~^ظہی|~^ظہیر|=خاں|^خاں|~=خان|~^خان|^خا|"
-     "=section|=officer|=admin|d:section|d:officer|d:admin|u:FIN-ACC|"
-     "c:LHR|=lahore|=لاہور|g:17",
-     "=mohd|u:FIN|u:GOP|~^خا|~=محمد|~^مح|=finance"},
+     "d:section|d:officer|d:admin|u:FIN-ACC|c:LHR|g:17",
+     "=mohd|u:FIN|u:GOP|~^خا|~=محمد|~^مح|=finance|=section|=officer|"
+     "=admin|=lahore|=لاہور"},
     {2, "ali ali", "=ali|^al|^ali|=علی|^عل|^علی|d:ali", "g:0|c:|u:|=علي|=على"},
+    /* stopwords (from, سے; of, and) give no term, not even prefixes */
+    {3, "ahmed from swat",
+     "=ahmed|=swat|^sw|=احمد|=سوات|d:director|d:finance|d:accounts|"
+     "u:FIN-ACC|c:KHI|g:20",
+     "=from|^fr|^fro|^from|=سے|^سے|d:of|d:and|=of|=and|=director"},
 };
 
 static bool holds(const struct so_dterms *t, const char *term, size_t len)
@@ -125,6 +134,64 @@ START_TEST(test_reuse)
 }
 END_TEST
 
+/* What the terms of a unit or city named EN and UR must and must not hold,
+ * '|' between terms. */
+static const struct {
+    const char *en;
+    const char *ur;
+    const char *has;
+    const char *lacks;
+} place_cases[] = {
+    {"Accounts Wing", "اکاؤنٹس ونگ", "=accounts|=wing|=اکاونٹس|=ونگ",
+     "^ac|^accounts|u:FIN-ACC|=accounts wing|=|~=accounts"},
+    {"Government of Pakistan", "حکومتِ پاکستان",
+     "=government|=pakistan|=حکومت|=پاکستان", "=of|^go|=حکومتِ"},
+    {"Dera Ghazi Khan", "ڈیرہ غازی خاں", "=dera|=ghazi|=khan|=غازی|=خاں|~=خان",
+     "~=khan|^خا|~^خان|c:DGK"},
+    {"Sukkur", "سکھر کا شہر", "=sukkur|=سکھر|=شہر", "=کا|~=کا"},
+};
+
+START_TEST(test_place)
+{
+    struct so_dterms t = {0};
+    enum so_err err;
+    size_t i, j;
+
+    err = so_dterms_place(place_cases[_i].en, place_cases[_i].ur, &t);
+    ck_assert_msg(err == SO_OK, "place %d: expected ok, got %s", _i,
+                  so_err_str(err));
+    expect_terms(&t, _i, place_cases[_i].has, true);
+    expect_terms(&t, _i, place_cases[_i].lacks, false);
+    for (i = 0; i < t.n; i++)
+        for (j = i + 1; j < t.n; j++)
+            ck_assert_msg(strcmp(t.term[i], t.term[j]) != 0,
+                          "place %d: term '%s' twice", _i, t.term[i]);
+    so_dterms_clear(&t);
+}
+END_TEST
+
+/* A place whose name cannot be folded leaves no terms; the same
+ * so_dterms serves entries and places in turn. */
+START_TEST(test_place_refused)
+{
+    struct so_dterms t = {0};
+    char key[128];
+    enum so_err err;
+
+    ck_assert(so_dterms_build(&entries[0], &t, key, sizeof(key)) == SO_OK);
+    err = so_dterms_place("Lahore", "\xD8", &t);
+    ck_assert_msg(err == SO_EINVAL, "bad UTF-8: expected %s, got %s",
+                  so_err_str(SO_EINVAL), so_err_str(err));
+    ck_assert_uint_eq(t.n, 0);
+    err = so_dterms_place("Lahore", NULL, &t);
+    ck_assert_msg(err == SO_OK, "no Urdu name: expected ok, got %s",
+                  so_err_str(err));
+    ck_assert_uint_eq(t.n, 1);
+    ck_assert_str_eq(t.term[0], "=lahore");
+    so_dterms_clear(&t);
+}
+END_TEST
+
 /* Entries whose terms cannot be built. */
 START_TEST(test_refused)
 {
@@ -173,8 +240,8 @@ START_TEST(test_large)
     e.name_ur = "علی";
     e.designation = "Officer";
     ck_assert(so_dterms_build(&e, &t, key, sizeof(key)) == SO_OK);
-    /* per word: "=w" and 62 prefixes; then علی's 3 and officer's 2 */
-    ck_assert_uint_eq(t.n, 16 * 63 + 3 + 2);
+    /* per word: "=w" and 62 prefixes; then علی's 3 and officer's 1 */
+    ck_assert_uint_eq(t.n, 16 * 63 + 3 + 1);
     so_dterms_clear(&t);
 }
 END_TEST
@@ -186,6 +253,8 @@ int main(void)
 
     tcase_add_loop_test(tc, test_terms, 0, SO_TEST_COUNT(term_cases));
     tcase_add_test(tc, test_reuse);
+    tcase_add_loop_test(tc, test_place, 0, SO_TEST_COUNT(place_cases));
+    tcase_add_test(tc, test_place_refused);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_large);
     suite_add_tcase(s, tc);
