@@ -6,12 +6,20 @@
  * words travel as one text[] parameter per word slot ($1..$8, NULL when
  * unused), built here as array literals with every element quoted; the
  * filters as one text[] that the entry's terms must contain ($9); the
- * cursor as three parameters ($10..$12); the page size as $13; the terms
- * that put an entry in an earlier tier as $14..$21 (tiers 1 and 2 only).
+ * cursor as two parameters ($10, $11); the page size as $12; the terms
+ * that put an entry in an earlier tier as $13..$20 (tiers 1 and 2 only).
  * A NULL slot folds away at planning time ("$n IS NULL OR ..."), so the
  * planner sees only plain "terms && '{...}'" and "terms @> '{...}'"
  * conditions with constant arrays, and estimates them from the column's
  * most common elements.
+ *
+ * An employee's terms hold no word of a unit's or city's name: before
+ * the tiers run, one statement looks up every query word in
+ * org_unit.terms and city.terms, and each unit or city found joins the
+ * word's slots as "u:CODE" or "c:CODE" (the whole word in tier 0, the
+ * loose one too from tier 1; never a prefix). A unit beneath another
+ * found by the same word is left out, as "u:" of the one above already
+ * covers it.
  *
  * Plan shapes this relies on (checked with EXPLAIN ANALYZE on 3,000,000
  * generated employees); PostgreSQL picks between the first two from the
@@ -57,9 +65,10 @@ _Static_assert(SO_DQUERY_WORDS_MAX == 8, "the statements have 8 word slots");
 #define CANDIDATES_SQL "100"
 #define WORD_CP_MAX SO_FOLD_WORD_MAX
 #define FILTER_MAX 512 /* folded designation filter, NUL included */
-#define CURSOR_VERSION '1'
-/* A cursor: version, tier, status rank, ':', employee number, ':', then
- * the name key, base64url-encoded without padding. */
+/* A cursor: version, tier, status rank, ':', employee number,
+ * base64url-encoded without padding. Version 1 (and 2, its cut form)
+ * carried the name key of the order before; those are refused. */
+#define CURSOR_VERSION '3'
 #define CURSOR_RAW_MAX ((ST_DIR_CURSOR_MAX - 1) / 4 * 3)
 #define EMPLOYEE_NO_MAX 32
 
@@ -81,55 +90,50 @@ enum col {
     C_JID,
     C_STATUS,
     C_RANK,
-    C_NAME_KEY,
     C_COUNT
 };
 
 #define ENTRY_COLUMNS                                                          \
     "e.employee_no, e.name_en, e.name_ur, e.designation, e.bps, e.unit, "      \
     "u.name_en, u.name_ur, e.city, c.name_en, c.name_ur, e.office_phone, "     \
-    "e.email, coalesce(e.jid, ''), e.status, e.status_rank, e.name_key "
+    "e.email, coalesce(e.jid, ''), e.status, e.status_rank "
 
 #define ENTRY_JOINS                                                            \
     "JOIN smartoffice.org_unit u ON u.code = e.unit "                          \
     "JOIN smartoffice.city c ON c.code = e.city "
 
-#define ORDER_KEY                                                              \
-    "e.status_rank, e.name_key COLLATE \"C\", e.employee_no COLLATE \"C\""
+#define ORDER_KEY "e.status_rank, e.employee_no COLLATE \"C\""
 
 /* Word slot P: the entry has one of the slot's terms. */
 #define SLOT(p) "(" p "::text[] IS NULL OR e.terms && " p "::text[])"
 
-#define MATCH                                                                    \
-    "WHERE ($9::text[] IS NULL OR e.terms @> $9::text[]) "                       \
-    "AND " SLOT("$1") " AND " SLOT("$2") " AND " SLOT("$3") " AND " SLOT(        \
-        "$4") " AND " SLOT("$5") " AND " SLOT("$6") " AND " SLOT("$7") " AND"    \
-                                                                       " " SLOT( \
-                                                                           "$"   \
-                                                                           "8") " "
+#define SLOTS(a, b, c, d, e, f, g, h)                                          \
+    SLOT(a)                                                                    \
+    " AND " SLOT(b) " AND " SLOT(c) " AND " SLOT(d) " AND " SLOT(              \
+        e) " AND " SLOT(f) " AND " SLOT(g) " AND " SLOT(h)
+
+#define MATCH                                                                  \
+    "WHERE ($9::text[] IS NULL OR e.terms @> $9::text[]) AND " SLOTS(          \
+        "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8") " "
 
 #define AFTER                                                                  \
     "AND ($10::smallint IS NULL OR (" ORDER_KEY ") > ($10::smallint, "         \
-    "$11::text COLLATE \"C\", $12::text COLLATE \"C\")) "
+    "$11::text COLLATE \"C\")) "
 
-#define EARLIER                                                                                          \
-    "AND NOT (" SLOT("$14") " AND " SLOT("$15") " AND " SLOT(                                            \
-        "$16") " AND " SLOT("$17") " AND " SLOT("$18") " AND " SLOT("$19") " "                           \
-                                                                           "A"                           \
-                                                                           "N"                           \
-                                                                           "D"                           \
-                                                                           " " SLOT("$20") " AND " SLOT( \
-                                                                               "$21") ") "
+#define EARLIER                                                                \
+    "AND NOT (" SLOTS("$13", "$14", "$15", "$16", "$17", "$18", "$19",         \
+                      "$20") ") "
 
 #define PAGE(cond)                                                             \
     "SELECT " ENTRY_COLUMNS                                                    \
     "FROM (SELECT * FROM smartoffice.employee e " MATCH cond AFTER             \
-    "ORDER BY " ORDER_KEY " LIMIT $13::integer) e " ENTRY_JOINS                \
+    "ORDER BY " ORDER_KEY " LIMIT $12::integer) e " ENTRY_JOINS                \
     "ORDER BY " ORDER_KEY
 
-/* Tier 0 takes $1..$13; tiers 1 and 2 also $14..$21. */
-#define TIER0_PARAMS 13
-#define TIER_PARAMS 21
+/* Tier 0 takes $1..$12; tiers 1 and 2 also $13..$20. */
+#define TIER0_PARAMS 12
+#define TIER_PARAMS 20
+#define EARLIER_PARAM 12 /* index of $13 */
 
 static const char tier0_sql[] = PAGE("");
 static const char tier_sql[] = PAGE(EARLIER);
@@ -137,6 +141,22 @@ static const char tier_sql[] = PAGE(EARLIER);
 static const char entry_sql[] =
     "SELECT " ENTRY_COLUMNS "FROM smartoffice.employee e " ENTRY_JOINS
     "WHERE e.employee_no = $1";
+
+/* Units and cities with a name word among the terms $1: the word's term
+ * and the employee term the place stands for. A unit beneath another
+ * unit with the same word is left out: the employees of the one above
+ * already include it ("u:" terms name every unit above an entry). */
+static const char places_sql[] =
+    "SELECT w.term, 'u:' || u.code FROM smartoffice.org_unit u, "
+    "unnest(u.terms) w(term) "
+    "WHERE u.terms && $1::text[] AND w.term = ANY ($1::text[]) "
+    "AND NOT EXISTS (SELECT 1 FROM smartoffice.org_unit a "
+    "WHERE a.code = ANY (u.path) AND a.code <> u.code "
+    "AND a.terms @> ARRAY[w.term]) "
+    "UNION ALL "
+    "SELECT w.term, 'c:' || c.code FROM smartoffice.city c, "
+    "unnest(c.terms) w(term) "
+    "WHERE c.terms && $1::text[] AND w.term = ANY ($1::text[])";
 
 /* Directory words that share a trigram with a query word and are either
  * similar by trigrams or as long give or take EDITS code points (the
@@ -152,10 +172,6 @@ static const char alts_sql[] =
     "OR abs(char_length(w.word) - $4::integer) <= $5::integer "
     "ORDER BY sim DESC, word COLLATE \"C\" LIMIT " CANDIDATES_SQL;
 
-/* The name key of an entry, for a cursor whose key was cut. */
-static const char key_sql[] = "SELECT name_key FROM smartoffice.employee "
-                              "WHERE employee_no = $1 AND status_rank = $2";
-
 /* A growing PostgreSQL array literal of quoted text elements. */
 struct lit {
     char *s; /* owned; NULL until the first element */
@@ -168,8 +184,6 @@ struct cursor {
     int tier;
     int rank;
     char employee_no[EMPLOYEE_NO_MAX + 1];
-    char key[CURSOR_RAW_MAX + 1];
-    bool cut; /* KEY is only the start of the name key */
 };
 
 struct search {
@@ -375,83 +389,47 @@ static size_t utf8_char(const unsigned char *s, size_t len)
     return n;
 }
 
-/* True when S (LEN bytes) is UTF-8 without control characters. */
-static bool key_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, n;
-
-    while (i < len) {
-        if (p[i] < 0x20 || p[i] == 0x7f)
-            return false;
-        n = utf8_char(p + i, len - i);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
-/* Writes the cursor of an entry into OUT (ST_DIR_CURSOR_MAX bytes). A
- * name key too long for the cursor is cut at a character boundary and
- * read again from the entry when the cursor comes back. */
+/* Writes the cursor of an entry into OUT (ST_DIR_CURSOR_MAX bytes). */
 static void cursor_encode(int tier, int rank, const char *employee_no,
-                          const char *key, char *out)
+                          char *out)
 {
     unsigned char raw[CURSOR_RAW_MAX];
-    size_t n, klen = strlen(key), room, cut;
+    int n = snprintf((char *)raw, sizeof(raw), "%c%d%d:%s", CURSOR_VERSION,
+                     tier, rank, employee_no);
 
-    n = (size_t)snprintf((char *)raw, sizeof(raw), "%c%d%d:%s:", CURSOR_VERSION,
-                         tier, rank, employee_no);
-    room = sizeof(raw) - n;
-    if (klen > room) {
-        raw[0] = CURSOR_VERSION + 1; /* the key is cut */
-        cut = room;
-        while (cut > 0 && ((unsigned char)key[cut] & 0xc0) == 0x80)
-            cut--;
-        klen = cut;
-    }
-    memcpy(raw + n, key, klen);
-    b64url_encode(raw, n + klen, out);
+    /* employee numbers have at most EMPLOYEE_NO_MAX bytes (schema) */
+    if (n < 0 || (size_t)n >= sizeof(raw))
+        n = 0;
+    b64url_encode(raw, (size_t)n, out);
 }
 
 /* Parses cursor TEXT into *C. False when it is not one of ours. */
 static bool cursor_decode(const char *text, struct cursor *c)
 {
     unsigned char raw[CURSOR_RAW_MAX + 1];
-    const char *emp, *colon;
+    const char *emp;
     long len;
-    size_t elen, klen;
+    size_t elen;
 
     if (strlen(text) >= ST_DIR_CURSOR_MAX)
         return false;
     len = b64url_decode(text, raw, sizeof(raw) - 1);
-    if (len < 6)
+    if (len < 5)
         return false;
     raw[len] = '\0';
-    if (memchr(raw, '\0', (size_t)len) != NULL)
-        return false;
-    if (raw[0] != CURSOR_VERSION && raw[0] != CURSOR_VERSION + 1)
+    if (raw[0] != CURSOR_VERSION)
         return false;
     if (raw[1] < '0' || raw[1] >= '0' + TIERS || raw[2] < '0' || raw[2] > '3' ||
         raw[3] != ':')
         return false;
     emp = (const char *)raw + 4;
-    colon = strchr(emp, ':');
-    if (colon == NULL)
-        return false;
-    elen = (size_t)(colon - emp);
+    elen = (size_t)len - 4;
     if (!employee_no_valid(emp, elen))
         return false;
-    klen = (size_t)len - 5 - elen;
-    if (!key_valid(colon + 1, klen))
-        return false;
-    c->cut = raw[0] != CURSOR_VERSION;
     c->tier = raw[1] - '0';
     c->rank = raw[2] - '0';
     memcpy(c->employee_no, emp, elen);
     c->employee_no[elen] = '\0';
-    memcpy(c->key, colon + 1, klen + 1);
     return true;
 }
 
@@ -602,7 +580,8 @@ static enum st_err build_filter(struct search *s, const struct st_dir_filter *f)
     return ST_OK;
 }
 
-/* Builds the slots of tiers 0 and 1. ST_OK or ST_ENOMEM. */
+/* Builds the slots of tiers 0 and 1 from the words alone. ST_OK or
+ * ST_ENOMEM. */
 static enum st_err build_slots(struct search *s)
 {
     const struct so_dquery *q = s->q;
@@ -611,10 +590,12 @@ static enum st_err build_slots(struct search *s)
         struct lit *t0 = &s->slot[0][i], *t1 = &s->slot[1][i];
         bool loose = strcmp(q->loose[i], q->word[i]) != 0;
 
+        if (!lit_add(t0, "=", q->word[i]) || !lit_add(t0, "d:", q->word[i]) ||
+            !lit_append(t1, t0))
+            return ST_ENOMEM;
         /* an entry holds "~" terms only where its loose key differs from
          * its strict one, so a loose query word is looked for as both */
-        if (!lit_add(t0, "=", q->word[i]) || !lit_add(t1, "=", q->word[i]) ||
-            !lit_add(t1, "^", q->word[i]) || !lit_add(t1, "~=", q->loose[i]) ||
+        if (!lit_add(t1, "^", q->word[i]) || !lit_add(t1, "~=", q->loose[i]) ||
             !lit_add(t1, "~^", q->loose[i]))
             return ST_ENOMEM;
         if (loose &&
@@ -622,6 +603,69 @@ static enum st_err build_slots(struct search *s)
             return ST_ENOMEM;
     }
     return ST_OK;
+}
+
+/* True when TERM is PREFIX followed by WORD. */
+static bool term_is(const char *term, const char *prefix, const char *word)
+{
+    size_t n = strlen(prefix);
+
+    return strncmp(term, prefix, n) == 0 && strcmp(term + n, word) == 0;
+}
+
+/* Adds PLACE ("u:CODE" or "c:CODE"), found by the place name word TERM,
+ * to the slots of every word that TERM stands for. */
+static enum st_err add_place(struct search *s, const char *term,
+                             const char *place)
+{
+    const struct so_dquery *q = s->q;
+
+    for (size_t i = 0; i < q->nwords; i++) {
+        bool strict = term_is(term, "=", q->word[i]);
+        bool loose =
+            term_is(term, "=", q->loose[i]) || term_is(term, "~=", q->loose[i]);
+
+        if (strict && !lit_add(&s->slot[0][i], "", place))
+            return ST_ENOMEM;
+        if ((strict || loose) && !lit_add(&s->slot[1][i], "", place))
+            return ST_ENOMEM;
+    }
+    return ST_OK;
+}
+
+/* Adds to the slots of tiers 0 and 1 the units and cities whose names
+ * have a query word: one statement for every word. */
+static enum st_err build_places(struct search *s)
+{
+    const struct so_dquery *q = s->q;
+    struct lit words = {0};
+    const char *params[1];
+    PGresult *res = NULL;
+    enum st_err err = ST_ENOMEM;
+
+    for (size_t i = 0; i < q->nwords; i++) {
+        if (!lit_add(&words, "=", q->word[i]) ||
+            !lit_add(&words, "=", q->loose[i]) ||
+            !lit_add(&words, "~=", q->loose[i]))
+            goto out;
+    }
+    params[0] = lit_text(&words);
+    err = st_db_exec(s->db, "finding units and cities by name", places_sql, 1,
+                     params, PGRES_TUPLES_OK, &res);
+    if (err != ST_OK)
+        goto out;
+    if (PQnfields(res) != 2) {
+        st_db_set_error(s->db, "finding units and cities by name",
+                        "unexpected columns");
+        err = ST_EDATA;
+        goto out;
+    }
+    for (int r = 0; r < PQntuples(res) && err == ST_OK; r++)
+        err = add_place(s, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1));
+out:
+    PQclear(res);
+    lit_free(&words);
+    return err;
 }
 
 /* The code points of folded WORD into CP (at most WORD_CP_MAX); the
@@ -803,7 +847,6 @@ static enum st_err take_rows(struct search *s, int tier, const PGresult *res,
     for (size_t r = 0; r < n; r++) {
         struct st_dir_entry *e = &page->entry[page->n];
         const char *rank = PQgetvalue(res, (int)r, C_RANK);
-        const char *key = PQgetvalue(res, (int)r, C_NAME_KEY);
 
         if (rank[0] < '0' || rank[0] > '3' || rank[1] != '\0')
             return ST_EDATA;
@@ -811,7 +854,7 @@ static enum st_err take_rows(struct search *s, int tier, const PGresult *res,
         if (err != ST_OK)
             return err;
         page->n++;
-        cursor_encode(tier, rank[0] - '0', e->employee_no, key, page->last);
+        cursor_encode(tier, rank[0] - '0', e->employee_no, page->last);
         if (page->n == 1)
             memcpy(page->first, page->last, sizeof(page->first));
     }
@@ -830,17 +873,16 @@ static enum st_err run_tier(struct search *s, int tier, size_t need, bool *more)
     for (size_t i = 0; i < s->q->nwords; i++) {
         params[i] = lit_text(&s->slot[tier][i]);
         if (tier > 0)
-            params[13 + i] = lit_text(&s->slot[tier - 1][i]);
+            params[EARLIER_PARAM + i] = lit_text(&s->slot[tier - 1][i]);
     }
     params[8] = lit_text(&s->filter);
     if (s->has_after && s->after.tier == tier) {
         snprintf(rank, sizeof(rank), "%d", s->after.rank);
         params[9] = rank;
-        params[10] = s->after.key;
-        params[11] = s->after.employee_no;
+        params[10] = s->after.employee_no;
     }
     snprintf(limit, sizeof(limit), "%zu", need + 1);
-    params[12] = limit;
+    params[11] = limit;
     err = st_db_exec(
         s->db, "searching the directory", tier == 0 ? tier0_sql : tier_sql,
         tier == 0 ? TIER0_PARAMS : TIER_PARAMS, params, PGRES_TUPLES_OK, &res);
@@ -860,32 +902,6 @@ static enum st_err run_tier(struct search *s, int tier, size_t need, bool *more)
 out:
     PQclear(res);
     return err;
-}
-
-/* Completes a cursor whose name key was cut, from the entry itself. */
-static enum st_err complete_cursor(struct search *s)
-{
-    struct cursor *c = &s->after;
-    char rank[4];
-    const char *params[2] = {c->employee_no, rank};
-    PGresult *res = NULL;
-    const char *key;
-    enum st_err err;
-
-    snprintf(rank, sizeof(rank), "%d", c->rank);
-    err = st_db_exec(s->db, "reading the name key of a cursor", key_sql, 2,
-                     params, PGRES_TUPLES_OK, &res);
-    if (err != ST_OK)
-        return err;
-    /* when the entry is gone or renamed the cut key stands in for it */
-    if (PQntuples(res) == 1 && PQnfields(res) == 1) {
-        key = PQgetvalue(res, 0, 0);
-        if (strncmp(key, c->key, strlen(c->key)) == 0 &&
-            strlen(key) < sizeof(c->key))
-            memcpy(c->key, key, strlen(key) + 1);
-    }
-    PQclear(res);
-    return ST_OK;
 }
 
 /* Checks the arguments and prepares S. ST_OK, ST_EDATA or ST_ENOMEM. */
@@ -920,8 +936,8 @@ static enum st_err search_run(struct search *s)
     bool more = false;
     enum st_err err = ST_OK;
 
-    if (s->has_after && s->after.cut) {
-        err = complete_cursor(s);
+    if (s->q->nwords > 0) {
+        err = build_places(s);
         if (err != ST_OK)
             return err;
     }

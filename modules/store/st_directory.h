@@ -3,18 +3,24 @@
  *
  * A search runs a parsed query (so_dquery) in tiers, each a single
  * statement on smartoffice.employee's GIN index of terms with the query's
- * words as parameters (never as SQL text):
- *   tier 0  every word matches a whole word ("=w");
- *   tier 1  every word matches a prefix of a name word or a whole word,
- *           in the strict or the loose key, and the entry is not in tier 0;
- *   tier 2  misspellings: each word with no match of its own is replaced
- *           by the directory words nearest to it by trigram similarity
- *           (smartoffice.directory_word), entries of tiers 0 and 1 left out.
- * Within a tier entries come active first, then by name_key, then by
- * employee number: a total order, so that a page ends at a cursor (tier,
- * status_rank, name_key, employee_no) and the next page starts strictly
- * after it. Pages never repeat or skip an entry while the data stand
- * still.
+ * words as parameters (never as SQL text). A query word matches an entry
+ * by a word of its names, a word of its designation, or a whole word of
+ * the name of its unit (or any unit above it) or of its city; every word
+ * must match, in any order:
+ *   tier 0  every word matches a whole word ("=w", "d:w", or a unit or
+ *           city with the word in its name);
+ *   tier 1  every word matches as in tier 0 or by a prefix of a name
+ *           word, in the strict or the loose key, and the entry is not in
+ *           tier 0;
+ *   tier 2  misspellings: each word may also be one of the directory
+ *           words nearest to it by trigram similarity or edits
+ *           (smartoffice.directory_word), entries of tiers 0 and 1 left
+ *           out.
+ * Within a tier entries come active first (then on leave, suspended,
+ * retired), then by employee number (bytewise): a total order, so that a
+ * page ends at a cursor (tier, status_rank, employee_no) and the next
+ * page starts strictly after it. Pages never repeat or skip an entry
+ * while the data stand still. A page is not sorted by name.
  *
  * Filters narrow every tier: designation words ("d:"), grade ("g:"), a
  * unit and everything beneath it ("u:"), a city ("c:").
