@@ -13,27 +13,46 @@
  *
  * Queries are drawn from the employees whose employee number hashes to a
  * multiple of a modulus (hashtext), in hash order: the same data give the
- * same queries. Entry I makes a query of category I mod 5:
- *   urdu      the Urdu full name
- *   latin     the Latin full name
+ * same queries. Entry I makes a query of category I mod 5, typed the way
+ * people type (choices from a hash of I):
+ *   urdu      the Urdu full name as stored
+ *   latin     the Latin full name without "Dr.", "Syed" half the time, and
+ *             then either the leading Muhammad dropped (2 in 5) or spelt
+ *             another way (1 in 4), or else a middle name dropped (3 in
+ *             10) when the name has three words or more
  *   word      one word of the Latin name: the last (a surname) for even I,
- *             the first for odd I
- *   misspelt  the Latin name with its longest word misspelt: two letters
- *             swapped, or one dropped
+ *             the given name (the first but honorifics and Muhammad)
+ *             for odd I
+ *   misspelt  a latin query with one letter of one word of at least four
+ *             letters dropped, swapped with the next or doubled
  *   title     the designation and the city, "deputy secretary lahore"
  * and what ejabberd can express of it: "lfn" (Latin and misspelt names,
  * exact), "lnickname" (Urdu), "lfamily" or "lgiven" (one word), nothing
  * for a designation and a city (vCard has no title among its search
  * fields).
  *
- * Query file, one tab-separated line per query: category, the expected
- * employee number, their JID ("-": none), the text, ejabberd's field ("-":
- * not expressible).
+ * Each query expects a set of people, decided by an oracle that knows the
+ * stored columns and the generator's spelling variants but nothing of the
+ * search (tests/bench/directory/oracle.sql, schema dirbench):
+ *   urdu      the people whose Urdu name is the source's, Arabic-keyboard
+ *             letters read as Urdu ones
+ *   latin     the people with every word of the query among the words of
+ *             their lower-cased Latin name, Muhammad's and the other
+ *             variant spellings read as one
+ *   word      the same for the one word
+ *   misspelt  the set of the latin query it was made from
+ *   title     lower(designation) and the city code equal
+ * A search's found share is |first page ∩ expected| / min(|expected|,
+ * page size).
  *
- * sql writes one line per query: category, Smart Office ms, found (1/0),
- * results, ejabberd ms, found, results ("-" where not expressible).
- * "Found" means the expected employee is on the first page (PAGE entries,
- * ejabberd's LIMIT). The first WARMUP queries are run once, untimed.
+ * Query file, one tab-separated line per query: category, the source
+ * employee number, their JID ("-": none), the text, ejabberd's field ("-":
+ * not expressible), the oracle's key (the correctly spelt text; for a
+ * title "designation|CITY"), and |expected|.
+ *
+ * sql writes one line per query: category, Smart Office ms, found share,
+ * results, ejabberd ms, found share, results ("-" where not expressible),
+ * |expected|. The first WARMUP queries are run once, untimed.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,6 +81,7 @@ struct source {
     const char *name_ur;
     const char *designation;
     const char *city_en;
+    const char *city;
 };
 
 /* ejabberd's statement for one vCard field: its mod_vcard_sql search with
@@ -85,42 +105,199 @@ static const struct ej_statement ej_statements[] = {
 
 static const char pick_sql[] =
     "SELECT e.employee_no, coalesce(e.jid, ''), e.name_en, e.name_ur, "
-    "e.designation, c.name_en "
+    "e.designation, c.name_en, e.city "
     "FROM smartoffice.employee e JOIN smartoffice.city c ON c.code = e.city "
     "WHERE abs(hashtext(e.employee_no)::bigint) % $1::bigint = 0 "
     "ORDER BY hashtext(e.employee_no), e.employee_no LIMIT $2::bigint";
 
 static const char count_sql[] = "SELECT count(*) FROM smartoffice.employee";
 
+/* The oracle's sets (oracle.sql): by key $1, the people expected; with
+ * $2, a text[] of employee numbers and JIDs, those of them expected. */
+enum oracle_kind { ORACLE_LATIN, ORACLE_URDU, ORACLE_TITLE, ORACLE_KINDS };
+
+#define ORACLE_WHERE_LATIN "words @> dirbench.latin_words($1)"
+#define ORACLE_WHERE_URDU "urdu = dirbench.urdu_key($1)"
+#define ORACLE_WHERE_TITLE                                                     \
+    "designation = split_part($1, '|', 1) AND city = split_part($1, '|', 2)"
+#define ORACLE_AMONG "(employee_no = ANY($2::text[]) OR jid = ANY($2::text[]))"
+
+static const char *const oracle_count_sql[ORACLE_KINDS] = {
+    "SELECT count(*) FROM dirbench.person WHERE " ORACLE_WHERE_LATIN,
+    "SELECT count(*) FROM dirbench.person WHERE " ORACLE_WHERE_URDU,
+    "SELECT count(*) FROM dirbench.person WHERE " ORACLE_WHERE_TITLE,
+};
+
+static const char *const oracle_hits_sql[ORACLE_KINDS] = {
+    "SELECT count(*) FROM dirbench.person WHERE " ORACLE_AMONG
+    " AND " ORACLE_WHERE_LATIN,
+    "SELECT count(*) FROM dirbench.person WHERE " ORACLE_AMONG
+    " AND " ORACLE_WHERE_URDU,
+    "SELECT count(*) FROM dirbench.person WHERE " ORACLE_AMONG
+    " AND " ORACLE_WHERE_TITLE,
+};
+
+/* The spellings of Muhammad a typist picks from. */
+static const char *const muhammad_spelling[] = {"Muhammad", "Mohammad",
+                                                "Muhammed"};
+
+#define WORDS_MAX 16
+
 static bool has_tab_or_newline(const char *s)
 {
     return strpbrk(s, "\t\r\n") != NULL;
 }
 
-/* Copies the word number WHICH (0-based; -1 the last) of S, at most LEN
- * bytes with its NUL, into OUT. Words are separated by spaces. */
-static void nth_word(const char *s, int which, char *out, size_t len)
+/* A hash of entry I and SALT, for the typist's choices. */
+static unsigned choice(unsigned i, unsigned salt)
 {
-    const char *w = NULL, *p = s;
-    size_t n = 0;
-    int i = 0;
+    unsigned x = i * 2654435761u ^ (salt + 1) * 40503u;
 
-    while (*p != '\0') {
-        while (*p == ' ')
-            p++;
-        if (*p == '\0')
-            break;
-        if (which < 0 || i == which) {
-            w = p;
-            n = strcspn(p, " ");
-        }
-        p += strcspn(p, " ");
-        i++;
+    x ^= x >> 15;
+    x *= 2246822519u;
+    x ^= x >> 13;
+    return x;
+}
+
+/* Splits a copy of S into BUF (LEN bytes) at spaces; up to WORDS_MAX
+ * words into W. Returns the number of words, 0 when S does not fit. */
+static size_t split_words(const char *s, char *buf, size_t len, char **w)
+{
+    size_t n = 0;
+    char *p;
+
+    if (strlen(s) >= len)
+        return 0;
+    strcpy(buf, s);
+    for (p = strtok(buf, " "); p != NULL && n < WORDS_MAX;
+         p = strtok(NULL, " "))
+        w[n++] = p;
+    return n;
+}
+
+/* Joins the N words of W with spaces into OUT (LEN bytes). */
+static void join_words(const char *const *w, size_t n, char *out, size_t len)
+{
+    size_t i, at = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < n && at < len; i++)
+        at += (size_t)snprintf(out + at, len - at, "%s%s", i ? " " : "", w[i]);
+}
+
+static bool is_muhammad(const char *w)
+{
+    return strcmp(w, "Muhammad") == 0 || strcmp(w, "Mohammad") == 0 ||
+           strcmp(w, "Muhammed") == 0 || strcmp(w, "M.") == 0;
+}
+
+static bool is_honorific(const char *w)
+{
+    return strcmp(w, "Dr.") == 0 || strcmp(w, "Syed") == 0 ||
+           strcmp(w, "Syeda") == 0;
+}
+
+/* Writes NAME as entry I's typist types it (see the top of the file)
+ * into OUT (LEN bytes); false when nothing is left. */
+static bool type_latin(const char *name, unsigned i, char *out, size_t len)
+{
+    char buf[DIRBENCH_LINE_MAX], *w[WORDS_MAX];
+    const char *typed[WORDS_MAX];
+    size_t n = split_words(name, buf, sizeof(buf), w), k = 0, first, j;
+    const char *other;
+
+    for (j = 0; j < n && is_honorific(w[j]); j++) {
+        if (strcmp(w[j], "Dr.") != 0 && choice(i, 1) % 2 == 0)
+            typed[k++] = w[j];
     }
-    if (w == NULL || n >= len)
-        n = 0;
-    memcpy(out, w != NULL ? w : "", n);
-    out[n] = '\0';
+    first = j;
+    if (n - first >= 3 && is_muhammad(w[first])) {
+        if (choice(i, 2) % 5 < 2) {
+            first++;
+        } else if (choice(i, 3) % 4 == 0) {
+            other = muhammad_spelling[choice(i, 4) % 3];
+            if (strcmp(other, w[first]) == 0)
+                other = muhammad_spelling[(choice(i, 4) + 1) % 3];
+            typed[k++] = other;
+            first++;
+        }
+    } else if (n - first >= 3 && choice(i, 5) % 10 < 3) {
+        typed[k++] = w[first];
+        first += 2; /* the middle name */
+    }
+    for (j = first; j < n; j++)
+        typed[k++] = w[j];
+    join_words(typed, k, out, len);
+    return k > 0;
+}
+
+/* Writes one word of NAME into OUT (LEN bytes): the last for a surname,
+ * else the given name (the first but honorifics and Muhammad). */
+static bool name_word(const char *name, bool surname, char *out, size_t len)
+{
+    char buf[DIRBENCH_LINE_MAX], *w[WORDS_MAX];
+    size_t n = split_words(name, buf, sizeof(buf), w), j = 0;
+
+    if (n == 0)
+        return false;
+    if (!surname) {
+        while (j + 1 < n && (is_honorific(w[j]) || is_muhammad(w[j])))
+            j++;
+    } else {
+        j = n - 1;
+    }
+    return (size_t)snprintf(out, len, "%s", w[j]) < len;
+}
+
+static bool all_letters(const char *w)
+{
+    for (; *w != '\0'; w++) {
+        if (!((*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z')))
+            return false;
+    }
+    return true;
+}
+
+/* Writes TEXT into OUT (LEN bytes) with one letter of one word of at
+ * least four letters dropped, swapped with the next or doubled, by
+ * entry I's choices; false when no word is long enough. */
+static bool misspell(const char *text, unsigned i, char *out, size_t len)
+{
+    char buf[DIRBENCH_LINE_MAX], *w[WORDS_MAX], word[256];
+    size_t n = split_words(text, buf, sizeof(buf), w), cand[WORDS_MAX];
+    size_t nc = 0, j, wl, at;
+    char c;
+
+    for (j = 0; j < n; j++) {
+        if (strlen(w[j]) >= 4 && strlen(w[j]) < sizeof(word) - 1 &&
+            all_letters(w[j]))
+            cand[nc++] = j;
+    }
+    if (nc == 0)
+        return false;
+    j = cand[choice(i, 6) % nc];
+    wl = strlen(w[j]);
+    strcpy(word, w[j]);
+    at = 1 + choice(i, 7) % (wl - 2); /* not the first letter nor the last */
+    switch (choice(i, 8) % 3) {
+    case 0: /* dropped */
+        memmove(word + at, word + at + 1, wl - at);
+        break;
+    case 1: /* swapped, or doubled when the two are the same */
+        if (word[at] != word[at + 1]) {
+            c = word[at];
+            word[at] = word[at + 1];
+            word[at + 1] = c;
+            break;
+        }
+        /* fall through */
+    default: /* doubled */
+        memmove(word + at + 1, word + at, wl - at + 1);
+        break;
+    }
+    w[j] = word;
+    join_words((const char *const *)w, n, out, len);
+    return true;
 }
 
 /* Lower-cases ASCII letters of S in place (designations and cities are
@@ -133,77 +310,86 @@ static void ascii_lower(char *s)
     }
 }
 
-/* Writes NAME into OUT with its longest word misspelt: letters I and I+1
- * swapped (when they differ) for even SEED, letter I dropped otherwise,
- * I inside the word. Names are ASCII in Latin script; a name whose
- * longest word has fewer than 4 letters is copied unchanged (false). */
-static bool misspell(const char *name, unsigned seed, char *out, size_t len)
+static enum oracle_kind oracle_of(const char *category)
 {
-    const char *p = name, *best = NULL;
-    size_t best_n = 0, n, at, i;
-
-    if (strlen(name) >= len)
-        return false;
-    for (p = name; *p != '\0'; p += n) {
-        p += strspn(p, " ");
-        n = strcspn(p, " ");
-        if (n > best_n) {
-            best = p;
-            best_n = n;
-        }
-    }
-    strcpy(out, name);
-    if (best == NULL || best_n < 4)
-        return false;
-    at = (size_t)(best - name) + 1 + seed % (best_n - 2);
-    if (seed % 2 == 0 && out[at] != out[at + 1]) {
-        char c = out[at];
-
-        out[at] = out[at + 1];
-        out[at + 1] = c;
-        return true;
-    }
-    for (i = at; out[i] != '\0'; i++)
-        out[i] = out[i + 1];
-    return true;
+    if (strcmp(category, "urdu") == 0)
+        return ORACLE_URDU;
+    if (strcmp(category, "title") == 0)
+        return ORACLE_TITLE;
+    return ORACLE_LATIN;
 }
 
-/* Writes entry I's query line to OUT; false when the entry gives none. */
-static bool write_query(FILE *out, unsigned i, const struct source *s)
+/* |expected| of a query of CATEGORY with oracle key KEY, or -1. */
+static long long oracle_count(struct st_db *db, const char *category,
+                              const char *key)
 {
-    char text[DIRBENCH_LINE_MAX], word[256];
+    const char *params[1] = {key};
+    PGresult *res = NULL;
+    long long n;
+
+    if (st_db_exec(db, "counting the expected",
+                   oracle_count_sql[oracle_of(category)], 1, params,
+                   PGRES_TUPLES_OK, &res) != ST_OK) {
+        fprintf(stderr, "bench_directory: %s\n", st_db_error(db));
+        return -1;
+    }
+    n = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : -1;
+    PQclear(res);
+    return n;
+}
+
+/* Writes entry I's query line to OUT: 1 written, 0 when the entry gives
+ * none, -1 on a database error. */
+static int write_query(struct st_db *db, FILE *out, unsigned i,
+                       const struct source *s)
+{
+    char text[DIRBENCH_LINE_MAX], key[DIRBENCH_LINE_MAX];
     const char *field = "-";
     int cat = (int)(i % CATEGORIES);
+    unsigned r = i / CATEGORIES;
+    long long expected;
 
     switch (cat) {
     case 0:
         snprintf(text, sizeof(text), "%s", s->name_ur);
+        snprintf(key, sizeof(key), "%s", s->name_ur);
         field = "lnickname";
         break;
     case 1:
-        snprintf(text, sizeof(text), "%s", s->name_en);
+        if (!type_latin(s->name_en, i, text, sizeof(text)))
+            return 0;
+        snprintf(key, sizeof(key), "%s", text);
         field = "lfn";
         break;
     case 2:
-        nth_word(s->name_en, (i / CATEGORIES) % 2 ? 0 : -1, word, sizeof(word));
-        snprintf(text, sizeof(text), "%s", word);
-        field = (i / CATEGORIES) % 2 ? "lgiven" : "lfamily";
+        if (!name_word(s->name_en, r % 2 == 0, text, sizeof(text)))
+            return 0;
+        snprintf(key, sizeof(key), "%s", text);
+        field = r % 2 == 0 ? "lfamily" : "lgiven";
         break;
     case 3:
-        if (!misspell(s->name_en, i / CATEGORIES, text, sizeof(text)))
-            return false;
+        if (!type_latin(s->name_en, i, key, sizeof(key)) ||
+            !misspell(key, i, text, sizeof(text)))
+            return 0;
         field = "lfn";
         break;
     default:
         snprintf(text, sizeof(text), "%s %s", s->designation, s->city_en);
         ascii_lower(text);
+        snprintf(key, sizeof(key), "%s", s->designation);
+        ascii_lower(key);
+        snprintf(key + strlen(key), sizeof(key) - strlen(key), "|%s", s->city);
         break;
     }
     if (text[0] == '\0')
-        return false;
-    fprintf(out, "%s\t%s\t%s\t%s\t%s\n", category_name[cat], s->employee_no,
-            s->jid[0] != '\0' ? s->jid : "-", text, field);
-    return true;
+        return 0;
+    expected = oracle_count(db, category_name[cat], key);
+    if (expected < 0)
+        return -1;
+    fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%lld\n", category_name[cat],
+            s->employee_no, s->jid[0] != '\0' ? s->jid : "-", text, field, key,
+            expected);
+    return 1;
 }
 
 static bool source_usable(const struct source *s)
@@ -211,7 +397,8 @@ static bool source_usable(const struct source *s)
     return !has_tab_or_newline(s->employee_no) && !has_tab_or_newline(s->jid) &&
            !has_tab_or_newline(s->name_en) && !has_tab_or_newline(s->name_ur) &&
            !has_tab_or_newline(s->designation) &&
-           !has_tab_or_newline(s->city_en);
+           !has_tab_or_newline(s->city_en) && !has_tab_or_newline(s->city) &&
+           strchr(s->designation, '|') == NULL;
 }
 
 /* The number of employees, or -1. */
@@ -262,10 +449,15 @@ static int make_queries(struct st_db *db, long count, const char *path)
             PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
             PQgetvalue(res, row, 2), PQgetvalue(res, row, 3),
             PQgetvalue(res, row, 4), PQgetvalue(res, row, 5),
+            PQgetvalue(res, row, 6),
         };
+        int w = source_usable(&s) ? write_query(db, out, written, &s) : 0;
 
-        if (source_usable(&s) && write_query(out, written, &s))
-            written++;
+        if (w < 0) {
+            fclose(out);
+            goto out_res;
+        }
+        written += (unsigned)w;
     }
     if (fclose(out) != 0) {
         perror(path);
@@ -283,27 +475,29 @@ out:
     return rc;
 }
 
-/* Splits LINE of Q into its five fields; false when it has fewer. */
+/* Splits LINE of Q into its seven fields; false when it has fewer. */
 static bool query_split(struct dirbench_query *q)
 {
-    char *f[5], *p = q->line;
+    char *f[7], *p = q->line, *end;
     int i;
 
     p[strcspn(p, "\n")] = '\0';
-    for (i = 0; i < 5; i++) {
+    for (i = 0; i < 7; i++) {
         f[i] = p;
         p = strchr(p, '\t');
-        if (p == NULL && i < 4)
+        if (p == NULL && i < 6)
             return false;
         if (p != NULL)
             *p++ = '\0';
     }
     q->category = f[0];
-    q->expected = f[1];
+    q->source = f[1];
     q->jid = f[2];
     q->text = f[3];
     q->ej_field = f[4];
-    return true;
+    q->key = f[5];
+    q->expected = strtoul(f[6], &end, 10);
+    return end != f[6] && *end == '\0';
 }
 
 struct dirbench_query *dirbench_read_queries(const char *path, size_t *n)
@@ -343,17 +537,83 @@ fail:
     return NULL;
 }
 
+/* A new text[] literal of the N strings of IDS; NULL when out of memory.
+ * Owned by the caller (free()). */
+static char *text_array(const char *const *ids, size_t n)
+{
+    size_t len = 3, i, at = 0;
+    const char *p;
+    char *out;
+
+    for (i = 0; i < n; i++)
+        len += 2 * strlen(ids[i]) + 3;
+    out = malloc(len);
+    if (out == NULL)
+        return NULL;
+    out[at++] = '{';
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            out[at++] = ',';
+        out[at++] = '"';
+        for (p = ids[i]; *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\')
+                out[at++] = '\\';
+            out[at++] = *p;
+        }
+        out[at++] = '"';
+    }
+    out[at++] = '}';
+    out[at] = '\0';
+    return out;
+}
+
+int dirbench_found(struct st_db *db, const struct dirbench_query *q,
+                   const char *const *ids, size_t n, size_t page, double *found)
+{
+    const char *params[2] = {q->key, NULL};
+    size_t want = q->expected < page ? q->expected : page;
+    PGresult *res = NULL;
+    char *among;
+    int rc = -1;
+
+    *found = 0.0;
+    if (n == 0 || want == 0)
+        return 0;
+    among = text_array(ids, n);
+    if (among == NULL) {
+        fprintf(stderr, "bench_directory: out of memory\n");
+        return -1;
+    }
+    params[1] = among;
+    if (st_db_exec(db, "checking the expected",
+                   oracle_hits_sql[oracle_of(q->category)], 2, params,
+                   PGRES_TUPLES_OK, &res) != ST_OK) {
+        fprintf(stderr, "bench_directory: %s\n", st_db_error(db));
+        goto out;
+    }
+    if (PQntuples(res) == 1) {
+        *found = (double)atoll(PQgetvalue(res, 0, 0)) / (double)want;
+        rc = 0;
+    }
+    PQclear(res);
+out:
+    free(among);
+    return rc;
+}
+
 /* One Smart Office search of Q; sets *MS, *FOUND and *RESULTS. */
 static int so_search(struct st_db *db, const struct dirbench_query *q,
-                     double *ms, bool *found, size_t *results)
+                     double *ms, double *found, size_t *results)
 {
     static struct st_dir_page page;
+    const char *ids[PAGE];
     struct so_dquery dq;
     double t0 = bench_now_ns();
     enum st_err err = ST_OK;
     size_t i;
+    int rc;
 
-    *found = false;
+    *found = 0.0;
     *results = 0;
     if (so_dquery_parse(q->text, strlen(q->text), &dq) != SO_DQUERY_OK) {
         *ms = (bench_now_ns() - t0) / 1e6;
@@ -365,13 +625,12 @@ static int so_search(struct st_db *db, const struct dirbench_query *q,
         fprintf(stderr, "bench_directory: search: %s\n", st_db_error(db));
         return -1;
     }
-    for (i = 0; i < page.n; i++) {
-        if (strcmp(page.entry[i].employee_no, q->expected) == 0)
-            *found = true;
-    }
+    for (i = 0; i < page.n && i < PAGE; i++)
+        ids[i] = page.entry[i].employee_no;
     *results = page.n;
+    rc = dirbench_found(db, q, ids, i, PAGE, found);
     st_dir_page_clear(&page);
-    return 0;
+    return rc;
 }
 
 static const struct ej_statement *ej_statement_for(const char *field)
@@ -387,13 +646,14 @@ static const struct ej_statement *ej_statement_for(const char *field)
 
 /* One ejabberd search of Q, which must be expressible. */
 static int ej_search(struct st_db *db, const struct dirbench_query *q,
-                     double *ms, bool *found, size_t *results)
+                     double *ms, double *found, size_t *results)
 {
     const struct ej_statement *st = ej_statement_for(q->ej_field);
     const char *params[1] = {q->text};
+    const char *ids[PAGE];
     PGresult *res = NULL;
     double t0;
-    int row;
+    int row, rc;
 
     if (st == NULL) {
         fprintf(stderr, "bench_directory: no ejabberd field %s\n", q->ej_field);
@@ -406,14 +666,12 @@ static int ej_search(struct st_db *db, const struct dirbench_query *q,
         return -1;
     }
     *ms = (bench_now_ns() - t0) / 1e6;
-    *found = false;
-    for (row = 0; row < PQntuples(res); row++) {
-        if (strcmp(PQgetvalue(res, row, 0), q->expected) == 0)
-            *found = true;
-    }
+    for (row = 0; row < PQntuples(res) && row < PAGE; row++)
+        ids[row] = PQgetvalue(res, row, 0); /* the employee number */
     *results = (size_t)PQntuples(res);
+    rc = dirbench_found(db, q, ids, (size_t)row, PAGE, found);
     PQclear(res);
-    return 0;
+    return rc;
 }
 
 static bool ej_expressible(const struct dirbench_query *q)
@@ -424,23 +682,22 @@ static bool ej_expressible(const struct dirbench_query *q)
 /* Runs query Q on both and writes its line to OUT (when not NULL). */
 static int run_one(struct st_db *db, const struct dirbench_query *q, FILE *out)
 {
-    double so_ms, ej_ms;
-    bool so_found, ej_found;
+    double so_ms, ej_ms, so_found, ej_found;
     size_t so_n, ej_n;
 
     if (so_search(db, q, &so_ms, &so_found, &so_n) != 0)
         return -1;
     if (!ej_expressible(q)) {
         if (out != NULL)
-            fprintf(out, "%s\t%.3f\t%d\t%zu\t-\t-\t-\n", q->category, so_ms,
-                    so_found, so_n);
+            fprintf(out, "%s\t%.3f\t%.4f\t%zu\t-\t-\t-\t%zu\n", q->category,
+                    so_ms, so_found, so_n, q->expected);
         return 0;
     }
     if (ej_search(db, q, &ej_ms, &ej_found, &ej_n) != 0)
         return -1;
     if (out != NULL)
-        fprintf(out, "%s\t%.3f\t%d\t%zu\t%.3f\t%d\t%zu\n", q->category, so_ms,
-                so_found, so_n, ej_ms, ej_found, ej_n);
+        fprintf(out, "%s\t%.3f\t%.4f\t%zu\t%.3f\t%.4f\t%zu\t%zu\n", q->category,
+                so_ms, so_found, so_n, ej_ms, ej_found, ej_n, q->expected);
     return 0;
 }
 

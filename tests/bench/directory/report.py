@@ -4,11 +4,14 @@ per-query files.
 
     report.py SQL_TSV [XMPP_TSV] [--target-ms 20]
 
-SQL_TSV (bench_directory sql): category, Smart Office ms, found, results,
-ejabberd ms, found, results ("-" where ejabberd cannot express the query).
-XMPP_TSV (bench_directory xmpp): category, ms, found, items, outcome.
-Percentiles are nearest-rank. Found is the share of queries whose expected
-person is on the first page.
+SQL_TSV (bench_directory sql): category, Smart Office ms, found share,
+results, ejabberd ms, found share, results ("-" where ejabberd cannot
+express the query), |expected|.
+XMPP_TSV (bench_directory xmpp): category, ms, found share, items, outcome.
+Percentiles are nearest-rank. A query's found share is |first page ∩
+expected| / min(|expected|, page size), the expected set by the bench's
+oracle (bench_directory.c); found is its mean over the queries, and
+"expected" the mean |expected|.
 """
 
 import argparse
@@ -36,8 +39,9 @@ def triple(values):
     return "%6.2f %6.2f %6.2f" % tuple(pct(values, p) for p in (50, 95, 99))
 
 
-def share(hits, n):
-    return "%5.1f%%" % (100.0 * hits / n) if n else "   n/a"
+def share(total, n):
+    """The mean of N shares adding up to TOTAL, in per cent."""
+    return "%5.1f%%" % (100.0 * total / n) if n else "   n/a"
 
 
 def read_tsv(path, width):
@@ -59,35 +63,36 @@ def main():
     ap.add_argument("--target-ms", type=float, default=20.0)
     args = ap.parse_args()
 
-    sql = read_tsv(args.sql, 7)
+    sql = read_tsv(args.sql, 8)
     xmpp = read_tsv(args.xmpp, 5) if args.xmpp else []
     if xmpp and len(xmpp) != len(sql):
         sys.exit("report.py: %d end-to-end answers for %d queries"
                  % (len(xmpp), len(sql)))
 
-    print("%-17s %4s | %-20s | %-20s | %-13s | %-20s | %-7s" % (
-        "", "", "Smart Office SQL ms", "end to end ms", "found",
+    print("%-17s %4s %8s | %-20s | %-20s | %-13s | %-20s | %-7s" % (
+        "", "", "", "Smart Office SQL ms", "end to end ms", "found",
         "ejabberd SQL ms", "found"))
-    print("%-17s %4s | %-20s | %-20s | %-13s | %-20s | %-7s" % (
-        "category", "n", "   p50    p95    p99", "   p50    p95    p99",
-        "  SQL    e2e", "   p50    p95    p99", ""))
+    print("%-17s %4s %8s | %-20s | %-20s | %-13s | %-20s | %-7s" % (
+        "category", "n", "expected", "   p50    p95    p99",
+        "   p50    p95    p99", "  SQL    e2e", "   p50    p95    p99", ""))
     groups = CATEGORIES + [(None, "all")]
     for key, label in groups:
         idx = [i for i, r in enumerate(sql) if key is None or r[0] == key]
         if not idx:
             continue
         so_ms = [float(sql[i][1]) for i in idx]
-        so_found = sum(int(sql[i][2]) for i in idx)
+        so_found = sum(float(sql[i][2]) for i in idx)
+        expected = sum(int(sql[i][7]) for i in idx) / len(idx)
         ej = [sql[i] for i in idx if sql[i][4] != "-"]
         ej_ms = [float(r[4]) for r in ej]
-        ej_found = sum(int(r[5]) for r in ej)
+        ej_found = sum(float(r[5]) for r in ej)
         e2e_ms = [float(xmpp[i][1]) for i in idx] if xmpp else []
-        e2e_found = sum(int(xmpp[i][2]) for i in idx) if xmpp else 0
+        e2e_found = sum(float(xmpp[i][2]) for i in idx) if xmpp else 0
         ej_note = share(ej_found, len(idx)) if ej else "   n/a"
         if ej and len(ej) != len(idx):
             ej_note += " (%d n/a)" % (len(idx) - len(ej))
-        print("%-17s %4d | %s | %s | %s %s | %s | %s" % (
-            label, len(idx), triple(so_ms), triple(e2e_ms),
+        print("%-17s %4d %8.1f | %s | %s | %s %s | %s | %s" % (
+            label, len(idx), expected, triple(so_ms), triple(e2e_ms),
             share(so_found, len(idx)),
             share(e2e_found, len(idx)) if xmpp else "   n/a",
             triple(ej_ms), ej_note))
@@ -99,6 +104,10 @@ def main():
     if errors:
         print("end-to-end error answers: " + ", ".join(
             "%s %d" % kv for kv in sorted(errors.items())))
+    print("expected: the mean number of people the oracle expects a query "
+          "to find;")
+    print("found: the mean share of them on the first page, of at most a "
+          "page of them.")
     print("ejabberd found counts a query it cannot express as not found.")
     if xmpp:
         p95 = pct([float(r[1]) for r in xmpp], 95)

@@ -10,11 +10,14 @@
  * The form is asked for first (XEP-0055 §3.1); the query goes into
  * --field, by default the first text-single field other than FORM_TYPE.
  * Each search asks for --max results (XEP-0059, default 30, as in the SQL
- * half). An answer counts as found when a value of one of its items is the
- * expected person's employee number, JID, or address at the component
- * (the employee number lower-cased and XEP-0106 escaped, "@COMPONENT").
+ * half). Each item names a person by its "jid" field (the legacy item's
+ * jid attribute): their JID, or their address at the component (the
+ * employee number lower-cased and XEP-0106 escaped, "@COMPONENT"), read
+ * back as the employee number. The found share is that of the SQL half
+ * (dirbench_found), asked after the answer, untimed, of the database
+ * SMARTOFFICE_DB.
  *
- * OUT gets one line per query: category, ms, found (1/0), items, and
+ * OUT gets one line per query: category, ms, found share, items, and
  * "ok" or the error condition the component answered with.
  */
 #include <stdbool.h>
@@ -27,12 +30,15 @@
 
 #include "dirbench.h"
 #include "bench_util.h"
+#include "st_db.h"
 
 #define NS_SEARCH "jabber:iq:search"
 #define NS_DATA "jabber:x:data"
 #define NS_RSM "http://jabber.org/protocol/rsm"
 #define ANSWER_SECONDS 10.0
 #define WARMUP 20
+#define ITEMS_MAX 100
+#define ID_MAX 320
 
 struct client {
     xmpp_ctx_t *ctx;
@@ -48,11 +54,12 @@ struct client {
     bool ready;
     bool failed;
     bool closing;
+    struct st_db *db; /* the oracle's */
     /* the answer awaited */
     bool answered;
-    const char *want[3]; /* employee number, JID, address; NULL: unused */
-    char address[256];
-    bool found;
+    char ids[ITEMS_MAX][ID_MAX]; /* employee numbers or JIDs of the items */
+    size_t n_ids;
+    double found;
     size_t items;
     char error[64];
 };
@@ -183,42 +190,72 @@ static void note_error(struct client *c, xmpp_stanza_t *st)
     snprintf(c->error, sizeof(c->error), "%s", name ? name : "error");
 }
 
-static bool wanted(const struct client *c, const char *text)
+static int hex_value(char ch)
 {
-    size_t i;
-
-    for (i = 0; i < 3; i++) {
-        if (c->want[i] != NULL && strcmp(c->want[i], text) == 0)
-            return true;
-    }
-    return false;
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
 }
 
-/* True when the text of an element under ITEM (a form item's values, or
- * a legacy item's fields) is one that C wants. */
-static bool item_has(const struct client *c, xmpp_stanza_t *item)
+/* Notes the person ADDR names: its employee number when ADDR is an
+ * address at the component (XEP-0106 unescaped, upper-cased), else ADDR
+ * itself, a JID. */
+static void note_id(struct client *c, const char *addr)
 {
-    xmpp_stanza_t *ch;
-    char *text;
-    bool hit = false;
+    size_t len = strlen(addr), tl = strlen(c->to), n = 0, i;
+    char *out;
 
-    for (ch = xmpp_stanza_get_children(item); ch && !hit;
-         ch = xmpp_stanza_get_next(ch)) {
-        if (!xmpp_stanza_is_tag(ch))
-            continue;
-        if (xmpp_stanza_get_children(ch) != NULL &&
-            xmpp_stanza_is_tag(xmpp_stanza_get_children(ch))) {
-            hit = item_has(c, ch);
-            continue;
+    if (c->n_ids == ITEMS_MAX || len >= ID_MAX)
+        return;
+    out = c->ids[c->n_ids++];
+    if (len <= tl + 1 || addr[len - tl - 1] != '@' ||
+        strcmp(addr + len - tl, c->to) != 0) {
+        memcpy(out, addr, len + 1);
+        return;
+    }
+    for (i = 0; i < len - tl - 1; i++) {
+        char ch = addr[i];
+
+        if (ch == '\\' && i + 2 < len - tl - 1 && hex_value(addr[i + 1]) >= 0 &&
+            hex_value(addr[i + 2]) >= 0) {
+            ch = (char)(hex_value(addr[i + 1]) * 16 + hex_value(addr[i + 2]));
+            i += 2;
         }
-        text = xmpp_stanza_get_text(ch);
-        hit = text != NULL && wanted(c, text);
-        xmpp_free(xmpp_stanza_get_context(ch), text);
+        out[n++] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
     }
-    return hit;
+    out[n] = '\0';
 }
 
-/* Counts the items of a search result and looks for the expected one. */
+/* Notes the person of ITEM: a form item's "jid" field, or a legacy
+ * item's jid attribute. */
+static void read_item(struct client *c, xmpp_stanza_t *item)
+{
+    const char *attr = xmpp_stanza_get_attribute(item, "jid"), *var;
+    xmpp_stanza_t *f, *v;
+    char *text;
+
+    if (attr != NULL) {
+        note_id(c, attr);
+        return;
+    }
+    for (f = xmpp_stanza_get_children(item); f != NULL;
+         f = xmpp_stanza_get_next(f)) {
+        var =
+            xmpp_stanza_is_tag(f) ? xmpp_stanza_get_attribute(f, "var") : NULL;
+        if (var == NULL || strcmp(var, "jid") != 0)
+            continue;
+        v = xmpp_stanza_get_child_by_name(f, "value");
+        text = v != NULL ? xmpp_stanza_get_text(v) : NULL;
+        if (text != NULL)
+            note_id(c, text);
+        xmpp_free(c->ctx, text);
+        return;
+    }
+}
+
+/* Counts the items of a search result and notes whom they name. */
 static void read_items(struct client *c, xmpp_stanza_t *query)
 {
     xmpp_stanza_t *x, *item;
@@ -230,8 +267,7 @@ static void read_items(struct client *c, xmpp_stanza_t *query)
             strcmp(xmpp_stanza_get_name(item), "item") != 0)
             continue;
         c->items++;
-        if (!c->found && item_has(c, item))
-            c->found = true;
+        read_item(c, item);
     }
 }
 
@@ -253,31 +289,20 @@ static int on_answer(xmpp_conn_t *conn, xmpp_stanza_t *st, void *data)
     return 0;
 }
 
-/* Sets what C looks for in the answer to query Q. */
-static void want_person(struct client *c, const struct dirbench_query *q)
+/* Sets C's found share for the answer to Q. */
+static int answer_found(struct client *c, const struct dirbench_query *q)
 {
-    static const char hex[] = "0123456789abcdef";
-    const char *p;
-    size_t n = 0;
+    const char *ids[ITEMS_MAX];
+    size_t i;
 
-    for (p = q->expected; *p != '\0' && n + 4 < sizeof(c->address); p++) {
-        unsigned char ch = (unsigned char)*p;
-
-        if (strchr(" \"&'/:<>@\\", ch) != NULL) {
-            c->address[n++] = '\\';
-            c->address[n++] = hex[ch >> 4];
-            c->address[n++] = hex[ch & 15];
-        } else {
-            c->address[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-        }
-    }
-    snprintf(c->address + n, sizeof(c->address) - n, "@%s", c->to);
-    c->want[0] = q->expected;
-    c->want[1] = strcmp(q->jid, "-") != 0 ? q->jid : NULL;
-    c->want[2] = c->address;
+    for (i = 0; i < c->n_ids; i++)
+        ids[i] = c->ids[i];
+    return dirbench_found(c->db, q, ids, c->n_ids,
+                          (size_t)strtoul(c->max, NULL, 10), &c->found);
 }
 
-/* Sends Q's text and waits for the answer; sets *MS. */
+/* Sends Q's text and waits for the answer; sets *MS, then C's found
+ * share. */
 static int search_one(struct client *c, unsigned long n,
                       const struct dirbench_query *q, double *ms)
 {
@@ -290,10 +315,10 @@ static int search_one(struct client *c, unsigned long n,
     if (iq == NULL)
         return -1;
     c->answered = false;
-    c->found = false;
+    c->found = 0.0;
+    c->n_ids = 0;
     c->items = 0;
     c->error[0] = '\0';
-    want_person(c, q);
     xmpp_id_handler_add(c->conn, on_answer, id, c);
     t0 = bench_now_ns();
     xmpp_send(c->conn, iq);
@@ -301,7 +326,7 @@ static int search_one(struct client *c, unsigned long n,
     if (wait_answer(c) != 0)
         return -1;
     *ms = (bench_now_ns() - t0) / 1e6;
-    return 0;
+    return answer_found(c, q);
 }
 
 /* Picks the query field from the form of answer ST. */
@@ -400,7 +425,7 @@ static int run_queries(struct client *c, const struct dirbench_query *q,
     for (i = 0; i < n; i++) {
         if (search_one(c, sent++, &q[i], &ms) != 0)
             return -1;
-        fprintf(out, "%s\t%.3f\t%d\t%zu\t%s\n", q[i].category, ms, c->found,
+        fprintf(out, "%s\t%.3f\t%.4f\t%zu\t%s\n", q[i].category, ms, c->found,
                 c->items, c->error[0] ? c->error : "ok");
     }
     return 0;
@@ -460,15 +485,21 @@ static int run_client(struct client *c, const char *queries, const char *path)
 {
     struct dirbench_query *q;
     FILE *out = NULL;
+    char err[512];
     size_t n;
     int rc = 1;
 
     q = dirbench_read_queries(queries, &n);
     if (q == NULL)
         return 1;
+    if (st_db_open(getenv("SMARTOFFICE_DB"), &c->db, err, sizeof(err)) !=
+        ST_OK) {
+        fprintf(stderr, "bench_directory: %s\n", err);
+        goto out_q;
+    }
     c->ctx = xmpp_ctx_new(NULL, NULL);
     if (c->ctx == NULL)
-        goto out_q;
+        goto out_db;
     if (connect_client(c) != 0 || ask_form(c) != 0)
         goto out_conn;
     out = fopen(path, "w");
@@ -490,6 +521,8 @@ out_conn:
         xmpp_conn_release(c->conn);
     }
     xmpp_ctx_free(c->ctx);
+out_db:
+    st_db_free(c->db);
 out_q:
     free(q);
     return rc;
