@@ -19,7 +19,10 @@
  * word's slots as "u:CODE" or "c:CODE" (the whole word in tier 0, the
  * loose one too from tier 1; never a prefix). A unit beneath another
  * found by the same word is left out, as "u:" of the one above already
- * covers it.
+ * covers it. A word that still names more than PLACE_UNITS_MAX_SQL
+ * (20) units ("section", "audit") is too general to mean a unit and
+ * names none: it matches names, designation words and cities only (so
+ * many units' terms made every row test slow and every plan large).
  *
  * Plan shapes this relies on (checked with EXPLAIN ANALYZE on 3,000,000
  * generated employees); PostgreSQL picks between the first two from the
@@ -64,6 +67,8 @@ _Static_assert(SO_DQUERY_WORDS_MAX == 8, "the statements have 8 word slots");
 #define CANDIDATES 100 /* candidate words read per query word */
 #define CANDIDATES_SQL "100"
 #define WORD_CP_MAX SO_FOLD_WORD_MAX
+/* A word naming more units than this names no unit (see above). */
+#define PLACE_UNITS_MAX_SQL "20"
 #define FILTER_MAX 512 /* folded designation filter, NUL included */
 /* A cursor: version, tier, status rank, ':', employee number,
  * base64url-encoded without padding. Version 1 (and 2, its cut form)
@@ -145,14 +150,17 @@ static const char entry_sql[] =
 /* Units and cities with a name word among the terms $1: the word's term
  * and the employee term the place stands for. A unit beneath another
  * unit with the same word is left out: the employees of the one above
- * already include it ("u:" terms name every unit above an entry). */
+ * already include it ("u:" terms name every unit above an entry); a word
+ * with more than PLACE_UNITS_MAX_SQL units left gets none. */
 static const char places_sql[] =
-    "SELECT w.term, 'u:' || u.code FROM smartoffice.org_unit u, "
-    "unnest(u.terms) w(term) "
+    "SELECT term, place FROM (SELECT w.term, 'u:' || u.code AS place, "
+    "count(*) OVER (PARTITION BY w.term) AS units "
+    "FROM smartoffice.org_unit u, unnest(u.terms) w(term) "
     "WHERE u.terms && $1::text[] AND w.term = ANY ($1::text[]) "
     "AND NOT EXISTS (SELECT 1 FROM smartoffice.org_unit a "
     "WHERE a.code = ANY (u.path) AND a.code <> u.code "
-    "AND a.terms @> ARRAY[w.term]) "
+    "AND a.terms @> ARRAY[w.term])) p "
+    "WHERE p.units <= " PLACE_UNITS_MAX_SQL " "
     "UNION ALL "
     "SELECT w.term, 'c:' || c.code FROM smartoffice.city c, "
     "unnest(c.terms) w(term) "

@@ -76,6 +76,44 @@ static const struct unit units[] = {
      "وفاقی تحقیقاتی ادارہ"},
     {"MOI-FIA-CYB", "MOI-FIA", "wing", "Cyber Crime Wing", "سائبر کرائم ونگ"},
     {"MOF", NULL, "ministry", "Ministry of Finance", "وزارت خزانہ"},
+    /* "archive" and "section" name 21 units: too many to mean one */
+    {"MOE", NULL, "ministry", "Ministry of Education", "وزارت تعلیم"},
+    {"MOE-S01", "MOE", "section", "Archive Section Alpha",
+     "آرکائیو سیکشن Alpha"},
+    {"MOE-S02", "MOE", "section", "Archive Section Bravo",
+     "آرکائیو سیکشن Bravo"},
+    {"MOE-S03", "MOE", "section", "Archive Section Charlie",
+     "آرکائیو سیکشن Charlie"},
+    {"MOE-S04", "MOE", "section", "Archive Section Delta",
+     "آرکائیو سیکشن Delta"},
+    {"MOE-S05", "MOE", "section", "Archive Section Echo", "آرکائیو سیکشن Echo"},
+    {"MOE-S06", "MOE", "section", "Archive Section Foxtrot",
+     "آرکائیو سیکشن Foxtrot"},
+    {"MOE-S07", "MOE", "section", "Archive Section Golf", "آرکائیو سیکشن Golf"},
+    {"MOE-S08", "MOE", "section", "Archive Section Hotel",
+     "آرکائیو سیکشن Hotel"},
+    {"MOE-S09", "MOE", "section", "Archive Section India",
+     "آرکائیو سیکشن India"},
+    {"MOE-S10", "MOE", "section", "Archive Section Juliet",
+     "آرکائیو سیکشن Juliet"},
+    {"MOE-S11", "MOE", "section", "Archive Section Kilo", "آرکائیو سیکشن Kilo"},
+    {"MOE-S12", "MOE", "section", "Archive Section Lima", "آرکائیو سیکشن Lima"},
+    {"MOE-S13", "MOE", "section", "Archive Section Mike", "آرکائیو سیکشن Mike"},
+    {"MOE-S14", "MOE", "section", "Archive Section November",
+     "آرکائیو سیکشن November"},
+    {"MOE-S15", "MOE", "section", "Archive Section Oscar",
+     "آرکائیو سیکشن Oscar"},
+    {"MOE-S16", "MOE", "section", "Archive Section Papa", "آرکائیو سیکشن Papa"},
+    {"MOE-S17", "MOE", "section", "Archive Section Quebec",
+     "آرکائیو سیکشن Quebec"},
+    {"MOE-S18", "MOE", "section", "Archive Section Romeo",
+     "آرکائیو سیکشن Romeo"},
+    {"MOE-S19", "MOE", "section", "Archive Section Sierra",
+     "آرکائیو سیکشن Sierra"},
+    {"MOE-S20", "MOE", "section", "Archive Section Tango",
+     "آرکائیو سیکشن Tango"},
+    {"MOE-S21", "MOE", "section", "Archive Section Uniform",
+     "آرکائیو سیکشن Uniform"},
 };
 
 struct person {
@@ -105,6 +143,8 @@ static const struct person people[] = {
      "suspended"},
     {"E010", "Imraan Qureshi", "عمران قریشی", "Programmer", 17, "MOI-FIA",
      "ISB", NULL, "active"},
+    {"E011", "Zeeshan Tariq", "ذیشان طارق", "Librarian", 16, "MOE-S01", "KHI",
+     NULL, "active"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -328,6 +368,13 @@ static const struct search_case cases[] = {
     {"investigation", {0}, "E001,E003,E004,E010,E008"},
     {"cyber wing", {0}, "E001,E004,E008"},
     {"interior", {0}, "E001,E003,E004,E005,E010,E008"},
+    /* a word naming more than 20 units names none; "section" is still a
+     * designation word */
+    {"archive", {0}, ""},
+    {"section", {0}, "E008,E002"},
+    {"zeeshan section", {0}, ""},
+    {"alpha", {0}, "E011"},
+    {"education", {0}, "E011"},
     /* a word of a city's name */
     {"lahore", {0}, "E006,E008,E002"},
     {"لاہور", {0}, "E006,E008,E002"},
