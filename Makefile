@@ -18,6 +18,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) -Werror $(CFLAGS) \
 	-Imodules/core
 LUA_CFLAGS := $(shell pkg-config --cflags lua$(LUA_VERSION) 2>/dev/null)
+LUA_LIBS := $(shell pkg-config --libs lua$(LUA_VERSION) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 STROPHE_CFLAGS := $(shell pkg-config --cflags libstrophe 2>/dev/null)
 STROPHE_LIBS := $(shell pkg-config --libs libstrophe 2>/dev/null)
@@ -143,6 +144,14 @@ $(B)/bench/bench_directory: tests/bench/bench_directory.c \
 		-Itests/bench -o $@ tests/bench/bench_directory.c \
 		tests/bench/directory/xmpp_search.c $(STORE_LIB) $(CORE_LIB) \
 		$(STROPHE_LIBS) $(STORE_LIBS) $(CORE_LIBS)
+
+# The rollout bench builds a directory snapshot through the store and asks
+# the same questions of a plain Lua table (liblua) beside it.
+$(B)/bench/bench_rollout: tests/bench/bench_rollout.c $(STORE_LIB) \
+		$(CORE_LIB) $(wildcard tests/bench/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PQ_CFLAGS) $(LUA_CFLAGS) -Imodules/store -o $@ $< \
+		$(STORE_LIB) $(CORE_LIB) $(STORE_LIBS) $(CORE_LIBS) $(LUA_LIBS)
 
 # Store tests drive the store against the suite's private PostgreSQL.
 $(B)/tests/store/%: tests/store/%.c $(STORE_LIB) $(CORE_LIB)
