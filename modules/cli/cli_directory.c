@@ -1587,6 +1587,15 @@ static int import_file(struct job *j)
         rc = db_failed(j);
         goto out;
     }
+    /* the planner's figures after a change, outside the transaction */
+    if (!j->dry_run &&
+        j->counts.inserted + j->counts.updated + j->counts.followed +
+                j->refolded + j->words >
+            0 &&
+        st_import_analyze(j->imp) != ST_OK) {
+        rc = db_failed(j);
+        goto out;
+    }
     secs = seconds_since(&t0);
     printf("%s: %s: %ld rows read, %ld inserted, %ld updated, %ld "
            "unchanged",

@@ -1,8 +1,16 @@
 /*
  * st_import.c - the directory import's transaction: staging tables filled
- * with COPY, then set-based merges.
+ * with COPY in binary format, then set-based merges.
+ *
+ * Employees are merged in three statements rather than one INSERT ... ON
+ * CONFLICT DO UPDATE, which locks (and so writes) every conflicting row
+ * even when its WHERE then leaves it alone: one join finds the staged rows
+ * that are new or differ (so_delta), and only those are updated or
+ * inserted. Into an empty table the rows are copied straight in.
  */
+#include <arpa/inet.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +22,21 @@
 /* Employees fetched per batch when their terms are recomputed. */
 #define REFOLD_BATCH "20000"
 
+/* The element type of text[] (pg_type.oid of text), for binary arrays. */
+#define TEXT_OID 25
+
 struct st_import {
     struct st_db *db;
-    bool open;    /* the transaction is open */
-    bool copying; /* a COPY is in progress */
-    char *buf;    /* rows not yet sent, COPY text format */
+    bool open;      /* the transaction is open */
+    bool copying;   /* a COPY is in progress */
+    bool employees; /* employee rows were copied in this transaction */
+    bool direct;    /* ... straight into smartoffice.employee */
+    bool to_direct; /* the COPY in progress goes straight in */
+    long copied;    /* rows copied straight in */
+    bool delta;     /* so_delta holds the staged rows that are new or differ */
+    long fresh;     /* ... of which new */
+    long differ;    /* ... and the others */
+    char *buf;      /* rows not yet sent, COPY binary format */
     size_t len;
     size_t cap;
 };
@@ -46,11 +64,21 @@ static const char stage_sql[] =
     " ON COMMIT DROP";
 
 static const char *const copy_sql[] = {
-    [ST_IMPORT_CITY] = "COPY so_stage_city FROM STDIN",
-    [ST_IMPORT_UNIT] = "COPY so_stage_unit FROM STDIN",
-    [ST_IMPORT_EMPLOYEE] = "COPY so_stage_employee FROM STDIN",
-    [ST_IMPORT_WORD] = "COPY so_stage_word FROM STDIN",
+    [ST_IMPORT_CITY] = "COPY so_stage_city FROM STDIN (FORMAT binary)",
+    [ST_IMPORT_UNIT] = "COPY so_stage_unit FROM STDIN (FORMAT binary)",
+    [ST_IMPORT_EMPLOYEE] = "COPY so_stage_employee FROM STDIN (FORMAT binary)",
+    [ST_IMPORT_WORD] = "COPY so_stage_word FROM STDIN (FORMAT binary)",
 };
+/* The first load: the staging table's columns but line. */
+static const char copy_direct_sql[] =
+    "COPY smartoffice.employee (employee_no, name_en, name_ur, designation,"
+    " bps, unit, city, office_phone, email, jid, status, name_key, terms)"
+    " FROM STDIN (FORMAT binary)";
+
+/* COPY's binary header: signature, flags, no header extension. */
+static const char copy_header[19] = "PGCOPY\n\377\r\n\0"
+                                    "\0\0\0\0"
+                                    "\0\0\0\0";
 
 static const char read_cities_sql[] =
     "SELECT code, name_en, name_ur FROM smartoffice.city";
@@ -58,10 +86,11 @@ static const char read_units_sql[] =
     "SELECT code, parent, kind, name_en, name_ur, path "
     "FROM smartoffice.org_unit";
 
+/* Only new or changed rows can take a JID another employee holds. */
 static const char jid_clash_sql[] =
-    "SELECT s.line, s.jid, e.employee_no FROM so_stage_employee s "
-    "JOIN smartoffice.employee e ON e.jid = s.jid "
-    "AND e.employee_no <> s.employee_no ORDER BY s.line";
+    "SELECT d.line, d.jid, e.employee_no FROM so_delta d "
+    "JOIN smartoffice.employee e ON e.jid = d.jid "
+    "AND e.employee_no <> d.employee_no ORDER BY d.line";
 
 /* Cities: no employee's terms depend on a city's names. */
 static const char city_merge_sql[] =
@@ -108,35 +137,32 @@ static const char unit_merge_sql[] =
 
 /* Employees: the staging rows of the file have line > 0; rows staged to
  * recompute terms have line 0 and change only name_key and terms. */
-static const char employee_merge_sql[] =
+static const char delta_sql[] =
+    "CREATE TEMPORARY TABLE so_delta ON COMMIT DROP AS "
+    "SELECT s.*, e.employee_no IS NULL AS is_new FROM so_stage_employee s "
+    "LEFT JOIN smartoffice.employee e ON e.employee_no = s.employee_no "
+    "WHERE e.employee_no IS NULL"
+    " OR (e.name_en, e.name_ur, e.designation, e.bps, e.unit, e.city,"
+    " e.office_phone, e.email, e.jid, e.status, e.name_key, e.terms)"
+    " IS DISTINCT FROM (s.name_en, s.name_ur, s.designation, s.bps, s.unit,"
+    " s.city, s.office_phone, s.email, s.jid, s.status, s.name_key,"
+    " s.terms)";
+static const char delta_count_sql[] =
+    "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new)"
+    " FROM so_delta";
+static const char delta_analyze_sql[] = "ANALYZE so_delta";
+static const char delta_drop_sql[] = "DROP TABLE so_delta";
+static const char employee_update_sql[] =
     "WITH m AS ("
-    " INSERT INTO smartoffice.employee AS e"
-    "  (employee_no, name_en, name_ur, designation, bps, unit, city,"
-    "  office_phone, email, jid, status, name_key, terms)"
-    " SELECT employee_no, name_en, name_ur, designation, bps, unit, city,"
-    "  office_phone, email, jid, status, name_key, terms"
-    " FROM so_stage_employee"
-    " ON CONFLICT (employee_no) DO UPDATE SET name_en = excluded.name_en,"
-    "  name_ur = excluded.name_ur, designation = excluded.designation,"
-    "  bps = excluded.bps, unit = excluded.unit, city = excluded.city,"
-    "  office_phone = excluded.office_phone, email = excluded.email,"
-    "  jid = excluded.jid, status = excluded.status,"
-    "  name_key = excluded.name_key, terms = excluded.terms"
-    " WHERE (e.name_en, e.name_ur, e.designation, e.bps, e.unit, e.city,"
-    "  e.office_phone, e.email, e.jid, e.status, e.name_key, e.terms)"
-    "  IS DISTINCT FROM (excluded.name_en, excluded.name_ur,"
-    "  excluded.designation, excluded.bps, excluded.unit, excluded.city,"
-    "  excluded.office_phone, excluded.email, excluded.jid,"
-    "  excluded.status, excluded.name_key, excluded.terms)"
-    " RETURNING e.employee_no, xmax = 0 AS inserted) "
-    "SELECT count(*) FILTER (WHERE m.inserted),"
-    " count(*) FILTER (WHERE NOT m.inserted AND s.line > 0),"
-    " count(*) FILTER (WHERE NOT m.inserted AND s.line = 0)"
-    " FROM m JOIN so_stage_employee s ON s.employee_no = m.employee_no";
-
-/* Into an empty table nothing can conflict: a plain insert is cheaper. */
-static const char employee_empty_sql[] =
-    "SELECT NOT EXISTS (SELECT 1 FROM smartoffice.employee)";
+    " UPDATE smartoffice.employee e SET name_en = d.name_en,"
+    "  name_ur = d.name_ur, designation = d.designation, bps = d.bps,"
+    "  unit = d.unit, city = d.city, office_phone = d.office_phone,"
+    "  email = d.email, jid = d.jid, status = d.status,"
+    "  name_key = d.name_key, terms = d.terms"
+    " FROM so_delta d WHERE NOT d.is_new AND e.employee_no = d.employee_no"
+    " RETURNING d.line) "
+    "SELECT 0, count(*) FILTER (WHERE line > 0),"
+    " count(*) FILTER (WHERE line = 0) FROM m";
 static const char employee_insert_sql[] =
     "WITH m AS ("
     " INSERT INTO smartoffice.employee"
@@ -144,21 +170,35 @@ static const char employee_insert_sql[] =
     "  office_phone, email, jid, status, name_key, terms)"
     " SELECT employee_no, name_en, name_ur, designation, bps, unit, city,"
     "  office_phone, email, jid, status, name_key, terms"
-    " FROM so_stage_employee RETURNING 1) "
+    " FROM so_delta WHERE is_new RETURNING 1) "
     "SELECT count(*), 0, 0 FROM m";
 
+/* The first load is copied straight in when there is no employee yet. */
+static const char employee_empty_sql[] =
+    "SELECT NOT EXISTS (SELECT 1 FROM smartoffice.employee)";
+
 /*
- * A big merge sends its new search terms to the GIN index's pending list
- * (limit raised for this transaction) and then folds the list into the
- * index in one pass, which is several times faster than the default of a
- * clean-up every 4 MB. Both settings end with the transaction.
+ * New search terms go to the GIN index's pending list (limit raised for
+ * this transaction), which is then folded into the index in one pass:
+ * several times faster than the default clean-up every 4 MB. Only the
+ * index's owner may ask for that; for anyone else autovacuum does it.
+ * temp_buffers must be set before the first temporary table is touched.
+ * Every setting ends with the transaction.
  */
-static const char gin_settings_sql[] =
+static const char settings_sql[] =
     "SELECT set_config('gin_pending_list_limit', '2097151', true),"
     " set_config('maintenance_work_mem', '1GB', true),"
-    " set_config('work_mem', '256MB', true)";
+    " set_config('work_mem', '256MB', true),"
+    " set_config('temp_buffers', '512MB', true)";
 static const char gin_clean_sql[] =
-    "SELECT gin_clean_pending_list('smartoffice.employee_terms'::regclass)";
+    "SELECT gin_clean_pending_list(c.oid) FROM pg_class c"
+    " WHERE c.oid = 'smartoffice.employee_terms'::regclass"
+    " AND pg_has_role(c.relowner, 'USAGE')";
+
+/* After an import that changed rows, outside its transaction. */
+static const char analyze_sql[] =
+    "ANALYZE smartoffice.employee, smartoffice.org_unit, smartoffice.city,"
+    " smartoffice.directory_word";
 
 static const char word_merge_sql[] =
     "WITH m AS ("
@@ -207,6 +247,9 @@ enum st_err st_import_new(struct st_db *db, struct st_import **out)
     if (err != ST_OK)
         goto fail_buf;
     imp->open = true;
+    err = exec(imp, "starting the import", settings_sql, PGRES_TUPLES_OK, NULL);
+    if (err != ST_OK)
+        goto fail_tx;
     /* our own fixed text, several statements without parameters */
     err = st_db_run_script(db, "creating the staging tables", stage_sql, &pos);
     if (err != ST_OK)
@@ -280,20 +323,6 @@ enum st_err st_import_read_units(struct st_import *imp, PGresult **res)
                 PGRES_TUPLES_OK, res);
 }
 
-enum st_err st_import_copy_begin(struct st_import *imp,
-                                 enum st_import_kind kind)
-{
-    enum st_err err;
-
-    err =
-        exec(imp, "starting to send rows", copy_sql[kind], PGRES_COPY_IN, NULL);
-    if (err == ST_OK) {
-        imp->copying = true;
-        imp->len = 0;
-    }
-    return err;
-}
-
 /* Sends the buffered rows. */
 static enum st_err flush(struct st_import *imp)
 {
@@ -330,114 +359,85 @@ static enum st_err reserve(struct st_import *imp, size_t n)
     return ST_OK;
 }
 
-/* Appends S escaped for COPY's text format. */
+/* Appends V in network byte order; the room was reserved. */
+static void put_u16(struct st_import *imp, uint16_t v)
+{
+    v = htons(v);
+    memcpy(imp->buf + imp->len, &v, 2);
+    imp->len += 2;
+}
+
+static void put_u32(struct st_import *imp, uint32_t v)
+{
+    v = htonl(v);
+    memcpy(imp->buf + imp->len, &v, 4);
+    imp->len += 4;
+}
+
+/* Starts a row of N fields. */
+static enum st_err put_row(struct st_import *imp, int n)
+{
+    if (reserve(imp, 2) != ST_OK)
+        return ST_ENOMEM;
+    put_u16(imp, (uint16_t)n);
+    return ST_OK;
+}
+
+/* Appends a text field: S, or NULL when S is NULL. */
 static enum st_err put_text(struct st_import *imp, const char *s)
 {
-    size_t n = strlen(s);
-    const char *p;
-    char *o;
+    size_t n = s != NULL ? strlen(s) : 0;
 
-    if (reserve(imp, 2 * n + 2) != ST_OK)
+    if (n > INT32_MAX || reserve(imp, 4 + n) != ST_OK)
         return ST_ENOMEM;
-    o = imp->buf + imp->len;
-    for (p = s; *p != '\0'; p++) {
-        switch (*p) {
-        case '\\':
-            *o++ = '\\';
-            *o++ = '\\';
-            break;
-        case '\t':
-            *o++ = '\\';
-            *o++ = 't';
-            break;
-        case '\n':
-            *o++ = '\\';
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = '\\';
-            *o++ = 'r';
-            break;
-        default:
-            *o++ = *p;
-        }
-    }
-    imp->len = (size_t)(o - imp->buf);
-    return ST_OK;
-}
-
-/* Appends a NULL (S NULL) or S, then the separator SEP. */
-static enum st_err put_field(struct st_import *imp, const char *s, char sep)
-{
     if (s == NULL) {
-        if (reserve(imp, 3) != ST_OK)
-            return ST_ENOMEM;
-        memcpy(imp->buf + imp->len, "\\N", 2);
-        imp->len += 2;
-    } else if (put_text(imp, s) != ST_OK) {
-        return ST_ENOMEM;
+        put_u32(imp, UINT32_MAX); /* -1: NULL */
+        return ST_OK;
     }
-    imp->buf[imp->len++] = sep; /* put_text left room for it */
+    put_u32(imp, (uint32_t)n);
+    memcpy(imp->buf + imp->len, s, n);
+    imp->len += n;
     return ST_OK;
 }
 
-static enum st_err put_number(struct st_import *imp, long v, char sep)
+/* Appends an integer field of 2 or 4 (SIZE) bytes. */
+static enum st_err put_int(struct st_import *imp, long v, int size)
 {
-    char num[32];
-
-    snprintf(num, sizeof(num), "%ld", v);
-    return put_field(imp, num, sep);
+    if (reserve(imp, 8) != ST_OK)
+        return ST_ENOMEM;
+    put_u32(imp, (uint32_t)size);
+    if (size == 2)
+        put_u16(imp, (uint16_t)(int16_t)v);
+    else
+        put_u32(imp, (uint32_t)(int32_t)v);
+    return ST_OK;
 }
 
-/* Appends the N strings ITEM as an array literal ({"a","b"}), escaped
- * first for the array and then for COPY, then SEP. */
+/* Appends the N strings ITEM as a text[] field in array_recv's binary
+ * form: dimensions, no NULLs, element type, then each element. */
 static enum st_err put_array(struct st_import *imp, const char *const *item,
-                             size_t n, char sep)
+                             size_t n)
 {
-    size_t i, need = 3;
-    const char *p;
-    char *o;
+    size_t i, len, body = n > 0 ? 20 : 12;
 
     for (i = 0; i < n; i++)
-        need += 4 * strlen(item[i]) + 3;
-    if (reserve(imp, need) != ST_OK)
+        body += 4 + strlen(item[i]);
+    if (body > INT32_MAX || reserve(imp, 4 + body) != ST_OK)
         return ST_ENOMEM;
-    o = imp->buf + imp->len;
-    *o++ = '{';
-    for (i = 0; i < n; i++) {
-        if (i > 0)
-            *o++ = ',';
-        *o++ = '"';
-        for (p = item[i]; *p != '\0'; p++) {
-            if (*p == '"' || *p == '\\') {
-                /* the array's backslash, doubled for COPY */
-                *o++ = '\\';
-                *o++ = '\\';
-                if (*p == '\\') {
-                    *o++ = '\\';
-                    *o++ = '\\';
-                    continue;
-                }
-            } else if (*p == '\t' || *p == '\n' || *p == '\r') {
-                *o++ = '\\';
-                *o++ = *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
-                continue;
-            }
-            *o++ = *p;
-        }
-        *o++ = '"';
+    put_u32(imp, (uint32_t)body);
+    put_u32(imp, n > 0 ? 1 : 0); /* dimensions */
+    put_u32(imp, 0);             /* no NULL elements */
+    put_u32(imp, TEXT_OID);
+    if (n > 0) {
+        put_u32(imp, (uint32_t)n); /* length of the dimension */
+        put_u32(imp, 1);           /* its lower bound */
     }
-    *o++ = '}';
-    *o++ = sep;
-    imp->len = (size_t)(o - imp->buf);
-    return ST_OK;
-}
-
-/* Ends a row: sends the buffer when it is full enough. */
-static enum st_err end_row(struct st_import *imp)
-{
-    if (imp->len >= COPY_CHUNK)
-        return flush(imp);
+    for (i = 0; i < n; i++) {
+        len = strlen(item[i]);
+        put_u32(imp, (uint32_t)len);
+        memcpy(imp->buf + imp->len, item[i], len);
+        imp->len += len;
+    }
     return ST_OK;
 }
 
@@ -446,139 +446,19 @@ static int term_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Appends the N terms T, sorted in place first, then SEP. */
-static enum st_err put_terms(struct st_import *imp, char **t, size_t n,
-                             char sep)
+/* Appends the N terms T, sorted in place first, so that the same terms
+ * are always stored in the same order. */
+static enum st_err put_terms(struct st_import *imp, char **t, size_t n)
 {
     qsort(t, n, sizeof(t[0]), term_cmp);
-    return put_array(imp, (const char *const *)t, n, sep);
+    return put_array(imp, (const char *const *)t, n);
 }
 
-enum st_err st_import_put_city(struct st_import *imp,
-                               const struct st_import_city *c)
+/* Ends a row: sends the buffer when it is full enough. */
+static enum st_err end_row(struct st_import *imp)
 {
-    if (put_number(imp, c->line, '\t') != ST_OK ||
-        put_field(imp, c->code, '\t') != ST_OK ||
-        put_field(imp, c->name_en, '\t') != ST_OK ||
-        put_field(imp, c->name_ur, '\t') != ST_OK ||
-        put_field(imp, c->province, '\t') != ST_OK ||
-        put_number(imp, c->phase, '\t') != ST_OK ||
-        put_terms(imp, c->terms, c->nterms, '\n') != ST_OK)
-        return ST_ENOMEM;
-    return end_row(imp);
-}
-
-enum st_err st_import_put_unit(struct st_import *imp,
-                               const struct st_import_unit *u)
-{
-    if (put_number(imp, u->line, '\t') != ST_OK ||
-        put_field(imp, u->code, '\t') != ST_OK ||
-        put_field(imp, u->parent, '\t') != ST_OK ||
-        put_field(imp, u->kind, '\t') != ST_OK ||
-        put_field(imp, u->name_en, '\t') != ST_OK ||
-        put_field(imp, u->name_ur, '\t') != ST_OK ||
-        put_array(imp, u->path, u->npath, '\t') != ST_OK ||
-        put_terms(imp, u->terms, u->nterms, '\n') != ST_OK)
-        return ST_ENOMEM;
-    return end_row(imp);
-}
-
-enum st_err st_import_put_employee(struct st_import *imp,
-                                   struct st_import_employee *e)
-{
-    if (put_number(imp, e->line, '\t') != ST_OK ||
-        put_field(imp, e->employee_no, '\t') != ST_OK ||
-        put_field(imp, e->name_en, '\t') != ST_OK ||
-        put_field(imp, e->name_ur, '\t') != ST_OK ||
-        put_field(imp, e->designation, '\t') != ST_OK ||
-        put_number(imp, e->bps, '\t') != ST_OK ||
-        put_field(imp, e->unit, '\t') != ST_OK ||
-        put_field(imp, e->city, '\t') != ST_OK ||
-        put_field(imp, e->office_phone, '\t') != ST_OK ||
-        put_field(imp, e->email, '\t') != ST_OK ||
-        put_field(imp, e->jid, '\t') != ST_OK ||
-        put_field(imp, e->status, '\t') != ST_OK ||
-        put_field(imp, e->name_key, '\t') != ST_OK ||
-        put_terms(imp, e->terms, e->nterms, '\n') != ST_OK)
-        return ST_ENOMEM;
-    return end_row(imp);
-}
-
-enum st_err st_import_put_word(struct st_import *imp, const char *word,
-                               char trigrams[][16], size_t n)
-{
-    const char *item[64];
-    size_t i;
-
-    if (n > sizeof(item) / sizeof(item[0]))
-        n = sizeof(item) / sizeof(item[0]);
-    for (i = 0; i < n; i++)
-        item[i] = trigrams[i];
-    if (put_field(imp, word, '\t') != ST_OK ||
-        put_array(imp, item, n, '\n') != ST_OK)
-        return ST_ENOMEM;
-    return end_row(imp);
-}
-
-enum st_err st_import_copy_end(struct st_import *imp)
-{
-    PGconn *conn = st_db_conn(imp->db);
-    PGresult *r;
-    enum st_err err;
-
-    err = flush(imp);
-    if (PQputCopyEnd(conn, err == ST_OK ? NULL : "sending failed") != 1) {
-        st_db_set_error(imp->db, "ending the rows", PQerrorMessage(conn));
-        err = ST_ECONNECT;
-    }
-    while ((r = PQgetResult(conn)) != NULL) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && err == ST_OK) {
-            const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-
-            st_db_set_error(imp->db, "storing the rows",
-                            msg != NULL ? msg : PQerrorMessage(conn));
-            err = ST_EQUERY;
-        }
-        PQclear(r);
-    }
-    imp->copying = false;
-    return err;
-}
-
-enum st_err st_import_check_jids(struct st_import *imp, st_import_clash_fn *fn,
-                                 void *arg, long *n)
-{
-    PGresult *res;
-    enum st_err err;
-    int i;
-
-    err = exec(imp, "checking the JIDs", jid_clash_sql, PGRES_TUPLES_OK, &res);
-    if (err != ST_OK)
-        return err;
-    *n = PQntuples(res);
-    for (i = 0; i < PQntuples(res); i++)
-        fn(strtol(PQgetvalue(res, i, 0), NULL, 10), PQgetvalue(res, i, 1),
-           PQgetvalue(res, i, 2), arg);
-    PQclear(res);
-    return ST_OK;
-}
-
-/* Runs a merge statement SQL that returns inserted, updated, followed. */
-static enum st_err run_merge(struct st_import *imp, const char *what,
-                             const char *sql, struct st_import_counts *counts)
-{
-    PGresult *res;
-    enum st_err err;
-
-    err = exec(imp, what, sql, PGRES_TUPLES_OK, &res);
-    if (err != ST_OK)
-        return err;
-    if (counts != NULL && PQntuples(res) == 1) {
-        counts->inserted += strtol(PQgetvalue(res, 0, 0), NULL, 10);
-        counts->updated += strtol(PQgetvalue(res, 0, 1), NULL, 10);
-        counts->followed += strtol(PQgetvalue(res, 0, 2), NULL, 10);
-    }
-    PQclear(res);
+    if (imp->len >= COPY_CHUNK)
+        return flush(imp);
     return ST_OK;
 }
 
@@ -597,11 +477,249 @@ static enum st_err employees_empty(struct st_import *imp, bool *empty)
     return ST_OK;
 }
 
+enum st_err st_import_copy_begin(struct st_import *imp,
+                                 enum st_import_kind kind)
+{
+    const char *sql = copy_sql[kind];
+    enum st_err err;
+
+    if (kind == ST_IMPORT_EMPLOYEE && !imp->employees) {
+        err = employees_empty(imp, &imp->direct);
+        if (err != ST_OK)
+            return err;
+        imp->employees = true;
+    }
+    imp->to_direct = kind == ST_IMPORT_EMPLOYEE && imp->direct;
+    if (imp->to_direct)
+        sql = copy_direct_sql;
+    err = exec(imp, "starting to send rows", sql, PGRES_COPY_IN, NULL);
+    if (err != ST_OK)
+        return err;
+    imp->copying = true;
+    memcpy(imp->buf, copy_header, sizeof(copy_header));
+    imp->len = sizeof(copy_header);
+    return ST_OK;
+}
+
+enum st_err st_import_put_city(struct st_import *imp,
+                               const struct st_import_city *c)
+{
+    if (put_row(imp, 7) != ST_OK || put_int(imp, c->line, 4) != ST_OK ||
+        put_text(imp, c->code) != ST_OK || put_text(imp, c->name_en) != ST_OK ||
+        put_text(imp, c->name_ur) != ST_OK ||
+        put_text(imp, c->province) != ST_OK ||
+        put_int(imp, c->phase, 4) != ST_OK ||
+        put_terms(imp, c->terms, c->nterms) != ST_OK)
+        return ST_ENOMEM;
+    return end_row(imp);
+}
+
+enum st_err st_import_put_unit(struct st_import *imp,
+                               const struct st_import_unit *u)
+{
+    if (put_row(imp, 8) != ST_OK || put_int(imp, u->line, 4) != ST_OK ||
+        put_text(imp, u->code) != ST_OK || put_text(imp, u->parent) != ST_OK ||
+        put_text(imp, u->kind) != ST_OK || put_text(imp, u->name_en) != ST_OK ||
+        put_text(imp, u->name_ur) != ST_OK ||
+        put_array(imp, u->path, u->npath) != ST_OK ||
+        put_terms(imp, u->terms, u->nterms) != ST_OK)
+        return ST_ENOMEM;
+    return end_row(imp);
+}
+
+enum st_err st_import_put_employee(struct st_import *imp,
+                                   struct st_import_employee *e)
+{
+    bool line = !imp->to_direct;
+
+    if (put_row(imp, line ? 14 : 13) != ST_OK ||
+        (line && put_int(imp, e->line, 4) != ST_OK) ||
+        put_text(imp, e->employee_no) != ST_OK ||
+        put_text(imp, e->name_en) != ST_OK ||
+        put_text(imp, e->name_ur) != ST_OK ||
+        put_text(imp, e->designation) != ST_OK ||
+        put_int(imp, e->bps, 2) != ST_OK || put_text(imp, e->unit) != ST_OK ||
+        put_text(imp, e->city) != ST_OK ||
+        put_text(imp, e->office_phone) != ST_OK ||
+        put_text(imp, e->email) != ST_OK || put_text(imp, e->jid) != ST_OK ||
+        put_text(imp, e->status) != ST_OK ||
+        put_text(imp, e->name_key) != ST_OK ||
+        put_terms(imp, e->terms, e->nterms) != ST_OK)
+        return ST_ENOMEM;
+    return end_row(imp);
+}
+
+enum st_err st_import_put_word(struct st_import *imp, const char *word,
+                               char trigrams[][16], size_t n)
+{
+    const char *item[64];
+    size_t i;
+
+    if (n > sizeof(item) / sizeof(item[0]))
+        n = sizeof(item) / sizeof(item[0]);
+    for (i = 0; i < n; i++)
+        item[i] = trigrams[i];
+    if (put_row(imp, 2) != ST_OK || put_text(imp, word) != ST_OK ||
+        put_array(imp, item, n) != ST_OK)
+        return ST_ENOMEM;
+    return end_row(imp);
+}
+
+enum st_err st_import_copy_end(struct st_import *imp)
+{
+    PGconn *conn = st_db_conn(imp->db);
+    PGresult *r;
+    enum st_err err;
+
+    err = reserve(imp, 2);
+    if (err == ST_OK) {
+        put_u16(imp, UINT16_MAX); /* -1: the end of the rows */
+        err = flush(imp);
+    }
+    if (PQputCopyEnd(conn, err == ST_OK ? NULL : "sending failed") != 1) {
+        st_db_set_error(imp->db, "ending the rows", PQerrorMessage(conn));
+        err = ST_ECONNECT;
+    }
+    while ((r = PQgetResult(conn)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && err == ST_OK) {
+            const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+            st_db_set_error(imp->db, "storing the rows",
+                            msg != NULL ? msg : PQerrorMessage(conn));
+            err = ST_EQUERY;
+        } else if (PQresultStatus(r) == PGRES_COMMAND_OK && imp->to_direct) {
+            imp->copied += strtol(PQcmdTuples(r), NULL, 10);
+        }
+        PQclear(r);
+    }
+    imp->copying = false;
+    return err;
+}
+
+/* Runs SQL, which returns one row of COLS counts, into V. */
+static enum st_err run_counts(struct st_import *imp, const char *what,
+                              const char *sql, long *v, int cols)
+{
+    PGresult *res;
+    enum st_err err;
+    int i;
+
+    err = exec(imp, what, sql, PGRES_TUPLES_OK, &res);
+    if (err != ST_OK)
+        return err;
+    for (i = 0; i < cols; i++)
+        v[i] = PQntuples(res) == 1 && PQnfields(res) >= cols
+                   ? strtol(PQgetvalue(res, 0, i), NULL, 10)
+                   : 0;
+    PQclear(res);
+    return ST_OK;
+}
+
+/* Finds the staged employees that are new or differ (so_delta) unless
+ * that was done since they were staged. */
+static enum st_err delta_build(struct st_import *imp)
+{
+    long v[2];
+    enum st_err err;
+
+    if (imp->delta)
+        return ST_OK;
+    err =
+        exec(imp, "comparing the employees", delta_sql, PGRES_COMMAND_OK, NULL);
+    if (err == ST_OK)
+        err = exec(imp, "comparing the employees", delta_analyze_sql,
+                   PGRES_COMMAND_OK, NULL);
+    if (err == ST_OK)
+        err = run_counts(imp, "counting the changes", delta_count_sql, v, 2);
+    if (err != ST_OK)
+        return err;
+    imp->delta = true;
+    imp->fresh = v[0];
+    imp->differ = v[1];
+    return ST_OK;
+}
+
+enum st_err st_import_check_jids(struct st_import *imp, st_import_clash_fn *fn,
+                                 void *arg, long *n)
+{
+    PGresult *res;
+    enum st_err err;
+    int i;
+
+    *n = 0;
+    if (imp->direct) /* nobody was there to hold a JID */
+        return ST_OK;
+    err = delta_build(imp);
+    if (err == ST_OK)
+        err = exec(imp, "checking the JIDs", jid_clash_sql, PGRES_TUPLES_OK,
+                   &res);
+    if (err != ST_OK)
+        return err;
+    *n = PQntuples(res);
+    for (i = 0; i < PQntuples(res); i++)
+        fn(strtol(PQgetvalue(res, i, 0), NULL, 10), PQgetvalue(res, i, 1),
+           PQgetvalue(res, i, 2), arg);
+    PQclear(res);
+    return ST_OK;
+}
+
+/* Runs a merge statement SQL that returns inserted, updated, followed. */
+static enum st_err run_merge(struct st_import *imp, const char *what,
+                             const char *sql, struct st_import_counts *counts)
+{
+    long v[3];
+    enum st_err err;
+
+    err = run_counts(imp, what, sql, v, 3);
+    if (err == ST_OK && counts != NULL) {
+        counts->inserted += v[0];
+        counts->updated += v[1];
+        counts->followed += v[2];
+    }
+    return err;
+}
+
+/* Merges the staged employees, or counts those copied straight in. */
+static enum st_err merge_employees(struct st_import *imp,
+                                   struct st_import_counts *counts)
+{
+    struct st_import_counts c = {0, 0, 0};
+    enum st_err err = ST_OK;
+
+    if (imp->direct) {
+        c.inserted = imp->copied;
+    } else {
+        err = delta_build(imp);
+        /* statements without rows would still notify the listeners */
+        if (err == ST_OK && imp->differ > 0)
+            err = run_merge(imp, "updating the employees", employee_update_sql,
+                            &c);
+        if (err == ST_OK && imp->fresh > 0)
+            err =
+                run_merge(imp, "adding the employees", employee_insert_sql, &c);
+        if (err == ST_OK)
+            err = exec(imp, "merging the employees", delta_drop_sql,
+                       PGRES_COMMAND_OK, NULL);
+        if (err == ST_OK)
+            imp->delta = false;
+    }
+    if (err == ST_OK && c.inserted + c.updated + c.followed > 0)
+        err = exec(imp, "updating the search index", gin_clean_sql,
+                   PGRES_TUPLES_OK, NULL);
+    if (err != ST_OK)
+        return err;
+    if (counts != NULL) {
+        counts->inserted += c.inserted;
+        counts->updated += c.updated;
+        counts->followed += c.followed;
+    }
+    return ST_OK;
+}
+
 enum st_err st_import_merge(struct st_import *imp, enum st_import_kind kind,
                             struct st_import_counts *counts)
 {
     enum st_err err;
-    bool empty;
 
     switch (kind) {
     case ST_IMPORT_CITY:
@@ -613,23 +731,23 @@ enum st_err st_import_merge(struct st_import *imp, enum st_import_kind kind,
             return err;
         return run_merge(imp, "merging the units", unit_merge_sql, counts);
     case ST_IMPORT_EMPLOYEE:
-        err = employees_empty(imp, &empty);
-        if (err == ST_OK)
-            err = exec(imp, "preparing the search index", gin_settings_sql,
-                       PGRES_TUPLES_OK, NULL);
-        if (err == ST_OK)
-            err = run_merge(imp, "merging the employees",
-                            empty ? employee_insert_sql : employee_merge_sql,
-                            counts);
-        if (err == ST_OK)
-            err = exec(imp, "updating the search index", gin_clean_sql,
-                       PGRES_TUPLES_OK, NULL);
-        return err;
+        return merge_employees(imp, counts);
     case ST_IMPORT_WORD:
         return run_merge(imp, "adding directory words", word_merge_sql, counts);
     }
     st_db_set_error(imp->db, "merging", "unknown kind");
     return ST_EQUERY;
+}
+
+enum st_err st_import_analyze(struct st_import *imp)
+{
+    if (imp->open) {
+        st_db_set_error(imp->db, "analysing the directory",
+                        "the import is not committed");
+        return ST_EQUERY;
+    }
+    return exec(imp, "analysing the directory", analyze_sql, PGRES_COMMAND_OK,
+                NULL);
 }
 
 enum st_err st_import_refold_open(struct st_import *imp)

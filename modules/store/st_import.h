@@ -4,9 +4,11 @@
  *
  * An import opens a transaction and four temporary staging tables. Rows,
  * already checked and folded by the caller, are streamed into a staging
- * table with COPY; then one set-based statement merges the staging table
- * into the real one, changing only rows whose values differ, so that
- * importing the same rows again moves no row's `change` or updated_at.
+ * table with COPY (binary format); then set-based statements merge the
+ * staging table into the real one, changing only rows whose values differ,
+ * so that importing the same rows again moves no row's `change` or
+ * updated_at. The first employees copied into an empty employee table go
+ * straight into it instead (there is nothing to merge with).
  * Nothing is visible to others until st_import_commit(); st_import_free()
  * without it rolls everything back.
  *
@@ -102,6 +104,10 @@ void st_import_free(struct st_import *imp);
 /* Commits everything. */
 enum st_err st_import_commit(struct st_import *imp);
 
+/* After st_import_commit(): refreshes the planner's statistics of the
+ * directory's tables (a role that may not is skipped with a warning). */
+enum st_err st_import_analyze(struct st_import *imp);
+
 /*
  * Reads every city (code, name_en, name_ur) or every unit (code, parent,
  * kind, name_en, name_ur, path as an array literal) of the database. On
@@ -133,7 +139,8 @@ typedef void st_import_clash_fn(long line, const char *jid,
                                 const char *employee_no, void *arg);
 
 /* Reports staged JIDs held by other employees, in line order; *N is
- * their count. */
+ * their count. Must follow the employees' copy_end and come before their
+ * merge. */
 enum st_err st_import_check_jids(struct st_import *imp, st_import_clash_fn *fn,
                                  void *arg, long *n);
 
