@@ -103,8 +103,8 @@ static void rollout_usage(FILE *out)
             "\n"
             "       %s rollout deprovision [CITY | --employee NUMBER] [--by "
             "WHO]\n"
-            "       %s rollout report --html FILE [--db CONNINFO]\n\n"
-            "CITY is a city code (LHR) or its English name, in any case.\n\n"
+            "       %s rollout report --html FILE [--force] [--db CONNINFO]\n\n"
+            "CITY is a city code (LHE) or its English name, in any case.\n\n"
             "States and the commands that change them:\n"
             "  open    planned, pilot or paused -> live\n"
             "  pilot   planned -> pilot\n"
@@ -134,7 +134,9 @@ static void rollout_usage(FILE *out)
             "                 at most %d days)\n"
             "  --out FILE     the invitations CSV (default: "
             "invites-CITY-TIME.csv)\n"
-            "  --force        overwrite FILE if it exists\n"
+            "  --force        replace FILE (--out, --html) if it exists; a\n"
+            "                 symbolic link is replaced, never written "
+            "through\n"
             "  --json         status as a JSON array\n"
             "  --db CONNINFO  libpq connection string (default: "
             "$SMARTOFFICE_DB)\n"
@@ -1152,51 +1154,159 @@ static void csv_invite(FILE *out, PGresult *res, int row, const char *token,
     csv_field(out, expires_at, true);
 }
 
+/* ------------------------------------------------------------ output files */
+
 /*
- * Creates the invitations file PATH with mode 0600, refusing an existing
- * one unless FORCE (then it is replaced). *OUT is the caller's to close.
- * CLI_EXIT_OK, or CLI_EXIT_INPUT after naming the file and the reason.
+ * A file the CLI writes for the operator (the invitations CSV, the
+ * report). It is created with O_EXCL | O_NOFOLLOW, so an existing file or
+ * a symbolic link is never written through; with --force the content goes
+ * to a temporary file beside it that replaces PATH only when complete.
  */
-static int invites_open(const char *path, bool force, FILE **out)
+struct ro_file {
+    const char *path; /* borrowed: the name the operator gave */
+    char *tmp;        /* owned: the temporary name when replacing, or NULL */
+    FILE *fp;
+};
+
+/* Says why PATH cannot be created (ERR from open), naming the file. */
+static void out_file_refused(const char *path, int err, bool force)
 {
+    struct stat st;
+
+    if (err == EISDIR ||
+        (err == EEXIST && lstat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+        say("%s: is a directory; nothing changed", path);
+    else if (err == EEXIST && !force && lstat(path, &st) == 0 &&
+             S_ISLNK(st.st_mode))
+        say("%s: is a symbolic link, never written through (--force "
+            "replaces the link itself); nothing changed",
+            path);
+    else if (err == EEXIST && !force)
+        say("%s: %s (--force replaces it); nothing changed", path,
+            strerror(err));
+    else if (err == ENOENT || err == ENOTDIR)
+        say("%s: its directory does not exist; nothing changed", path);
+    else
+        say("%s: %s; nothing changed", path, strerror(err));
+}
+
+/* The temporary name beside PATH: DIR/.BASE.XXXXXX. NULL without memory. */
+static char *out_file_tmpname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash != NULL ? (size_t)(slash - path) + 1 : 0;
+    size_t len = strlen(path) + sizeof("/..XXXXXX");
+    char *tmp = malloc(len);
+
+    if (tmp != NULL)
+        snprintf(tmp, len, "%.*s.%s.XXXXXX", (int)dir_len, path,
+                 path + dir_len);
+    return tmp;
+}
+
+/* Opens F->tmp beside the existing F->path. The descriptor or -1 after
+ * saying why. */
+static int out_file_open_tmp(struct ro_file *f)
+{
+    struct stat st;
     int fd;
 
-    *out = NULL;
-    if (force && unlink(path) != 0 && errno != ENOENT) {
-        say("%s: cannot replace it: %s; nothing changed", path,
-            strerror(errno));
-        return CLI_EXIT_INPUT;
+    if (lstat(f->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        out_file_refused(f->path, EISDIR, true);
+        return -1;
     }
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    f->tmp = out_file_tmpname(f->path);
+    if (f->tmp == NULL) {
+        say("%s: out of memory; nothing changed", f->path);
+        return -1;
+    }
+    fd = mkstemp(f->tmp); /* O_CREAT | O_EXCL, mode 0600 */
     if (fd < 0) {
-        say("%s: %s%s; nothing changed", path, strerror(errno),
-            errno == EEXIST ? " (--force replaces it)" : "");
-        return CLI_EXIT_INPUT;
+        say("%s: cannot create a temporary file beside it: %s; nothing "
+            "changed",
+            f->path, strerror(errno));
+        free(f->tmp);
+        f->tmp = NULL;
     }
-    if (fchmod(fd, 0600) != 0 || (*out = fdopen(fd, "w")) == NULL) {
-        say("%s: %s; nothing changed", path, strerror(errno));
+    return fd;
+}
+
+/* Closes F's stream if open and removes the file F created (the temporary
+ * one when replacing): nothing the operator had is touched. */
+static void out_file_abort(struct ro_file *f)
+{
+    if (f->fp != NULL)
+        fclose(f->fp);
+    f->fp = NULL;
+    unlink(f->tmp != NULL ? f->tmp : f->path);
+    free(f->tmp);
+    f->tmp = NULL;
+}
+
+/*
+ * Creates PATH for writing with MODE, refusing an existing one (or a
+ * directory, or a symbolic link) unless FORCE; with FORCE an existing
+ * file or link is replaced by out_file_commit(), never written through.
+ * CLI_EXIT_OK with F->fp open, or CLI_EXIT_INPUT after naming the file.
+ * Undo with out_file_abort() or finish with out_file_commit().
+ */
+static int out_file_open(struct ro_file *f, const char *path, bool force,
+                         mode_t mode)
+{
+    int fd, err;
+
+    f->path = path;
+    f->tmp = NULL;
+    f->fp = NULL;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0 && errno == EEXIST && force)
+        fd = out_file_open_tmp(f);
+    else if (fd < 0)
+        out_file_refused(path, errno, force);
+    if (fd < 0)
+        return CLI_EXIT_INPUT;
+    if (fchmod(fd, mode) != 0 || (f->fp = fdopen(fd, "w")) == NULL) {
+        err = errno;
         close(fd);
-        unlink(path);
+        out_file_abort(f);
+        say("%s: %s; nothing changed", path, strerror(err));
         return CLI_EXIT_INPUT;
     }
-    fputs("employee_no,name_en,name_ur,jid,invite_link,expires_at\r\n", *out);
     return CLI_EXIT_OK;
 }
 
-/* Flushes and closes OUT, durably. CLI_EXIT_OK or CLI_EXIT_INPUT. */
-static int invites_close(FILE *out, const char *path)
+/* Flushes, syncs and closes F's stream. CLI_EXIT_OK, or CLI_EXIT_INPUT
+ * after saying why; either way F->fp is closed. */
+static int out_file_finish(struct ro_file *f)
 {
-    int failed = fflush(out) != 0 || ferror(out) || fsync(fileno(out)) != 0;
+    int failed = fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp));
     int err = errno;
 
-    if (fclose(out) != 0 && !failed) {
+    if (fclose(f->fp) != 0 && !failed) {
         failed = 1;
         err = errno;
     }
+    f->fp = NULL;
     if (failed) {
-        say("%s: writing failed: %s; nothing changed", path, strerror(err));
+        say("%s: writing failed: %s; nothing changed", f->path, strerror(err));
         return CLI_EXIT_INPUT;
     }
+    return CLI_EXIT_OK;
+}
+
+/* Puts a finished F in place: renames the temporary file over F->path
+ * when replacing. CLI_EXIT_OK, or CLI_EXIT_INPUT after saying why (the
+ * temporary file is then left for the caller to keep or abort). */
+static int out_file_place(struct ro_file *f)
+{
+    if (f->tmp == NULL)
+        return CLI_EXIT_OK;
+    if (rename(f->tmp, f->path) != 0) {
+        say("%s: cannot replace it: %s", f->path, strerror(errno));
+        return CLI_EXIT_INPUT;
+    }
+    free(f->tmp);
+    f->tmp = NULL;
     return CLI_EXIT_OK;
 }
 
@@ -1307,7 +1417,7 @@ static int cmd_provision(struct st_db *db, const struct ro_args *a)
     struct ro_event e;
     struct ro_city c;
     long seconds;
-    FILE *out;
+    struct ro_file out;
     int rc;
 
     if (!expires_parse(expires, &seconds)) {
@@ -1344,23 +1454,30 @@ static int cmd_provision(struct st_db *db, const struct ro_args *a)
                  "%Y%m%dT%H%M%SZ.csv", &tm);
         out_path = path;
     }
-    rc = invites_open(out_path, a->given & OPT_FORCE, &out);
+    rc = out_file_open(&out, out_path, a->given & OPT_FORCE, 0600);
     if (rc != CLI_EXIT_OK)
         return rc;
+    fputs("employee_no,name_en,name_ur,jid,invite_link,expires_at\r\n", out.fp);
     rc = tx_begin(db);
     if (rc != CLI_EXIT_OK)
         goto fail_file;
-    rc =
-        provision_rows(db, a, c.code, a->host ? host : NULL, interval, out, &n);
+    rc = provision_rows(db, a, c.code, a->host ? host : NULL, interval, out.fp,
+                        &n);
     if (rc != CLI_EXIT_OK)
         goto fail_tx;
-    rc = invites_close(out, out_path);
-    out = NULL;
+    rc = out_file_finish(&out);
     if (rc != CLI_EXIT_OK)
         goto fail_tx;
     rc = tx_commit(db);
     if (rc != CLI_EXIT_OK)
-        goto fail_unlink;
+        goto fail_file;
+    if (out_file_place(&out) != CLI_EXIT_OK) {
+        /* the accounts are committed: their only secrets must survive */
+        say("the invitations are in %s; move it over %s by hand", out.tmp,
+            out_path);
+        free(out.tmp);
+        return CLI_EXIT_INPUT;
+    }
     printf("%s (%s): provisioned %ld, renewed %ld, skipped %ld (already "
            "provisioned)",
            c.code, c.name_en, n.provisioned, n.renewed, n.skipped);
@@ -1376,10 +1493,7 @@ static int cmd_provision(struct st_db *db, const struct ro_args *a)
 fail_tx:
     tx_rollback(db);
 fail_file:
-    if (out != NULL)
-        fclose(out);
-fail_unlink:
-    unlink(out_path);
+    out_file_abort(&out);
     return rc;
 }
 
@@ -1745,18 +1859,17 @@ static int cmd_report(struct st_db *db, const struct ro_args *a)
     char when[32];
     time_t now = time(NULL);
     struct tm tm;
+    struct ro_file f;
     FILE *out;
     int i, rc;
 
     rc = stats_fetch(db, &res, &s);
     if (rc != CLI_EXIT_OK)
         return rc;
-    out = fopen(a->html, "w");
-    if (out == NULL) {
-        say("%s: %s", a->html, strerror(errno));
-        rc = CLI_EXIT_INPUT;
+    rc = out_file_open(&f, a->html, a->given & OPT_FORCE, 0644);
+    if (rc != CLI_EXIT_OK)
         goto out_stats;
-    }
+    out = f.fp;
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
     report_head(out, when);
@@ -1764,16 +1877,14 @@ static int cmd_report(struct st_db *db, const struct ro_args *a)
     for (i = 0; i < PQntuples(res); i++)
         report_city(out, &s[i]);
     fputs("</body>\n</html>\n", out);
-    if (fflush(out) != 0 || ferror(out)) {
-        say("%s: writing failed: %s", a->html, strerror(errno));
-        rc = CLI_EXIT_INPUT;
-    }
-    if (fclose(out) != 0 && rc == CLI_EXIT_OK) {
-        say("%s: writing failed: %s", a->html, strerror(errno));
-        rc = CLI_EXIT_INPUT;
-    }
+    rc = out_file_finish(&f);
     if (rc == CLI_EXIT_OK)
-        printf("wrote %s (%d cities)\n", a->html, PQntuples(res));
+        rc = out_file_place(&f);
+    if (rc != CLI_EXIT_OK) {
+        out_file_abort(&f);
+        goto out_stats;
+    }
+    printf("wrote %s (%d cities)\n", a->html, PQntuples(res));
 out_stats:
     free(s);
     PQclear(res);
@@ -1818,7 +1929,8 @@ static int check_args(struct ro_args *a)
     if (strcmp(a->sub, "exception") == 0)
         return check_exception(a);
     if (strcmp(a->sub, "report") == 0) {
-        if (check_shape(a, OPT_DB | OPT_HTML, 0, 0, "") != CLI_EXIT_OK)
+        if (check_shape(a, OPT_DB | OPT_HTML | OPT_FORCE, 0, 0, "") !=
+            CLI_EXIT_OK)
             return CLI_EXIT_USAGE;
         if (a->html == NULL)
             return usage_error("report needs --html FILE", NULL);
