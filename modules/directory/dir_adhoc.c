@@ -94,7 +94,7 @@ static bool add_note(xmpp_stanza_t *cmd, const char *text)
 
 static void send_or_fail(struct command_ctx *c, xmpp_stanza_t *reply, bool ok)
 {
-    struct dir_outcome res = {DIR_EINTERNAL, SO_DQUERY_OK, 0};
+    struct dir_outcome res = {DIR_EINTERNAL, SO_DQUERY_OK, 0, DIR_BAD_ANY};
 
     if (ok) {
         dir_send_release(c->conn, reply);
@@ -163,6 +163,8 @@ static void submit(struct command_ctx *c, xmpp_stanza_t *x,
     struct dir_outcome res = {0};
 
     res.status = dir_form_read(xmpp_stanza_get_context(c->iq), x, &fields);
+    if (res.status == DIR_EREFUSED)
+        res.refusal = SO_DQUERY_TOO_LONG;
     if (res.status == DIR_OK) {
         dir_fields_request(&fields, &req);
         dir_query_parse(&req, &state->query, &res);
@@ -265,8 +267,8 @@ void dir_adhoc_handle(xmpp_conn_t *conn, xmpp_stanza_t *iq, xmpp_stanza_t *cmd,
 
     memset(&c, 0, sizeof(c));
     if (node == NULL || strcmp(node, DIR_COMMAND_NODE) != 0) {
-        dir_send_error(conn, iq, "cancel", "item-not-found", DIR_E_NOENT_EN,
-                       DIR_E_NOENT_UR);
+        res.status = DIR_ENOCOMMAND;
+        dir_send_outcome(conn, iq, &app->svc, &res);
         return;
     }
     res.status = dir_service_admit(&app->svc, xmpp_stanza_get_from(iq), bare,

@@ -65,18 +65,44 @@ static bool append(char *out, size_t outlen, size_t *n, const char *text)
     return true;
 }
 
-/* "Name — نام, designation, office, city: xmpp:jid" */
+/* The status shown after a person who is not active, in both scripts;
+ * NULL for active people. */
+static const char *status_text(const char *status)
+{
+    if (strcmp(status, "on_leave") == 0)
+        return DIR_T_ON_LEAVE;
+    if (strcmp(status, "suspended") == 0)
+        return DIR_T_SUSPENDED;
+    if (strcmp(status, "retired") == 0)
+        return DIR_T_RETIRED;
+    return NULL;
+}
+
+/* Whether a chat line offers the person's address: not to people who can
+ * no longer be written to (retired or suspended). */
+static bool reachable(const char *status)
+{
+    return strcmp(status, "retired") != 0 && strcmp(status, "suspended") != 0;
+}
+
+/* "Name — نام, designation, office, city: xmpp:jid", with " (STATUS)"
+ * after the city for people not active, and no link for people retired
+ * or suspended. */
 static bool append_entry(char *out, size_t outlen, size_t *n,
                          const struct dir_service *svc,
                          const struct st_dir_entry *e)
 {
-    char jid[3072], line[LINE_MAX_BYTES + 3072];
+    char jid[3072], line[LINE_MAX_BYTES + 3072], link[3080] = "";
+    const char *status = status_text(e->status);
 
     if (!dir_entry_address(svc, e, jid, sizeof(jid)))
         return false;
-    snprintf(line, sizeof(line), "%s%s — %s, %s, %s, %s: xmpp:%s",
+    if (reachable(e->status))
+        snprintf(link, sizeof(link), ": xmpp:%s", jid);
+    snprintf(line, sizeof(line), "%s%s — %s, %s, %s, %s%s%s%s%s",
              *n > 0 ? "\n" : "", e->name_en, e->name_ur, e->designation,
-             e->unit_en, e->city_en, jid);
+             e->unit_en, e->city_en, status != NULL ? " (" : "",
+             status != NULL ? status : "", status != NULL ? ")" : "", link);
     return append(out, outlen, n, line);
 }
 

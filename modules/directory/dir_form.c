@@ -255,7 +255,9 @@ static enum dir_status read_field(xmpp_ctx_t *ctx, xmpp_stanza_t *field,
     if (*slot != NULL)
         return DIR_EBADREQ;
     *slot = dir_text_of(ctx, value, &too_long);
-    return *slot != NULL ? DIR_OK : DIR_EBADREQ;
+    if (*slot == NULL)
+        return too_long ? DIR_EREFUSED : DIR_EINTERNAL;
+    return DIR_OK;
 }
 
 enum dir_status dir_form_read(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
@@ -264,6 +266,7 @@ enum dir_status dir_form_read(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
     const char *type = xmpp_stanza_get_type(x);
     xmpp_stanza_t *c;
     bool form_type_bad = false;
+    enum dir_status st;
 
     f->ctx = ctx;
     if (type == NULL || strcmp(type, "submit") != 0)
@@ -275,8 +278,9 @@ enum dir_status dir_form_read(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
         if (!xmpp_stanza_is_tag(c) || name == NULL ||
             strcmp(name, "field") != 0)
             continue;
-        if (read_field(ctx, c, f, &form_type_bad) != DIR_OK)
-            return DIR_EBADREQ;
+        st = read_field(ctx, c, f, &form_type_bad);
+        if (st != DIR_OK)
+            return st;
     }
     return form_type_bad ? DIR_EBADREQ : DIR_OK;
 }

@@ -47,8 +47,10 @@ bool dir_form_results(xmpp_stanza_t *x, const struct dir_service *svc,
  * Reads the submitted form X (type submit; a FORM_TYPE, when present,
  * must be jabber:iq:search) into *F (zeroed by the caller, freed with
  * dir_fields_clear whatever the result). Fields of other names are
- * ignored. Returns DIR_OK or DIR_EBADREQ (a second field of one name, a
- * field with several values, a value longer than DIR_FIELD_MAX).
+ * ignored. Returns DIR_OK, DIR_EBADREQ (a second field of one name, a
+ * field with several values), DIR_EREFUSED (a value longer than
+ * DIR_FIELD_MAX: the caller's refusal is SO_DQUERY_TOO_LONG), or
+ * DIR_EINTERNAL when memory ran out.
  */
 enum dir_status dir_form_read(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
                               struct dir_fields *f);

@@ -45,8 +45,8 @@ void dir_chat_handle(xmpp_conn_t *conn, xmpp_stanza_t *msg,
 
 /* Reads the RSM request (XEP-0059) in PARENT, if any: *MAX (DEFAULT_MAX
  * when absent, at most ST_DIR_PAGE_MAX) and AFTER (a cursor, "" for the
- * start). DIR_OK, DIR_EBADREQ, or DIR_EBEFORE for <before/> and
- * <index/>. */
+ * start). DIR_OK, DIR_EBADREQ (also for a repeated <max/> or <after/>),
+ * DIR_EBEFORE for <before/> or DIR_EINDEX for <index/>. */
 enum dir_status dir_rsm_read(xmpp_stanza_t *parent, size_t default_max,
                              size_t *max, char *after, size_t afterlen);
 

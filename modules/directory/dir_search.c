@@ -48,6 +48,22 @@ static bool read_count(xmpp_stanza_t *elem, size_t *out)
     return ok;
 }
 
+/* How many child elements of PARENT are called NAME. */
+static size_t children_named(xmpp_stanza_t *parent, const char *name)
+{
+    xmpp_stanza_t *c;
+    size_t n = 0;
+
+    for (c = xmpp_stanza_get_children(parent); c != NULL;
+         c = xmpp_stanza_get_next(c)) {
+        const char *cname = xmpp_stanza_get_name(c);
+
+        if (xmpp_stanza_is_tag(c) && cname != NULL && strcmp(cname, name) == 0)
+            n++;
+    }
+    return n;
+}
+
 enum dir_status dir_rsm_read(xmpp_stanza_t *parent, size_t default_max,
                              size_t *max, char *after, size_t afterlen)
 {
@@ -62,9 +78,12 @@ enum dir_status dir_rsm_read(xmpp_stanza_t *parent, size_t default_max,
     if (set == NULL)
         return DIR_OK;
     /* paging backwards or by index needs cursors in both directions */
-    if (xmpp_stanza_get_child_by_name(set, "before") != NULL ||
-        xmpp_stanza_get_child_by_name(set, "index") != NULL)
+    if (xmpp_stanza_get_child_by_name(set, "before") != NULL)
         return DIR_EBEFORE;
+    if (xmpp_stanza_get_child_by_name(set, "index") != NULL)
+        return DIR_EINDEX;
+    if (children_named(set, "max") > 1 || children_named(set, "after") > 1)
+        return DIR_EBADREQ;
     e = xmpp_stanza_get_child_by_name(set, "max");
     if (e != NULL && !read_count(e, max))
         return DIR_EBADREQ;
@@ -215,6 +234,8 @@ static enum dir_status read_request(xmpp_stanza_t *q, struct dir_fields *f,
     f->ctx = ctx;
     if (x != NULL) {
         res->status = dir_form_read(ctx, x, f);
+        if (res->status == DIR_EREFUSED)
+            res->refusal = SO_DQUERY_TOO_LONG; /* as for legacy fields */
         if (res->status != DIR_OK)
             return res->status;
         dir_fields_request(f, &req);

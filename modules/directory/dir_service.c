@@ -19,6 +19,10 @@
 /* Age after which the city list of the forms is read again. */
 #define CITIES_MAX_AGE_MS (5 * 60 * 1000)
 
+/* Whether a filter's code is in the directory (both tables are small). */
+#define UNIT_EXISTS_SQL "SELECT 1 FROM smartoffice.org_unit WHERE code = $1"
+#define CITY_EXISTS_SQL "SELECT 1 FROM smartoffice.city WHERE code = $1"
+
 #define CITIES_SQL                                                             \
     "SELECT code, name_en, name_ur FROM smartoffice.city "                     \
     "ORDER BY name_en LIMIT 200"
@@ -219,9 +223,11 @@ static enum dir_status refuse(struct dir_outcome *out,
     return DIR_EREFUSED;
 }
 
-static enum dir_status bad_request(struct dir_outcome *out)
+static enum dir_status bad_request(struct dir_outcome *out,
+                                   enum dir_bad_field field)
 {
     out->status = DIR_EBADREQ;
+    out->bad_field = field;
     return DIR_EBADREQ;
 }
 
@@ -248,16 +254,50 @@ enum dir_status dir_query_parse(const struct dir_request *req,
         return refuse(out, SO_DQUERY_TOO_SHORT);
     }
     if (!is_blank(req->grade) && !parse_grade(req->grade, &q->bps))
-        return bad_request(out);
+        return bad_request(out, DIR_BAD_ANY);
     if (!is_blank(req->unit) &&
         !parse_code(req->unit, q->unit, sizeof(q->unit) - 1, true))
-        return bad_request(out);
+        return bad_request(out, DIR_BAD_UNIT);
     if (!is_blank(req->city) &&
         !parse_code(req->city, q->city, sizeof(q->city) - 1, false))
-        return bad_request(out);
+        return bad_request(out, DIR_BAD_CITY);
     if (q->city[0] != '\0' && strlen(q->city) != 3)
-        return bad_request(out);
+        return bad_request(out, DIR_BAD_CITY);
     return DIR_OK;
+}
+
+/* Whether CODE is a row of the table SQL looks in: DIR_OK, DIR_EBADREQ
+ * with OUT->bad_field = FIELD, or the store's failure. */
+static enum dir_status code_known(struct dir_service *svc, const char *sql,
+                                  const char *code, enum dir_bad_field field,
+                                  struct dir_outcome *out)
+{
+    const char *params[1] = {code};
+    PGresult *res = NULL;
+    enum dir_status st;
+    enum st_err err;
+
+    err = st_db_exec(svc->db, "checking a filter code", sql, 1, params,
+                     PGRES_TUPLES_OK, &res);
+    st = from_store(svc, err, "checking a filter code");
+    if (st == DIR_OK && PQntuples(res) == 0)
+        st = bad_request(out, field);
+    PQclear(res);
+    return st;
+}
+
+/* The office and city filters of Q must name rows of the directory. */
+static enum dir_status codes_known(struct dir_service *svc,
+                                   const struct dir_query *q,
+                                   struct dir_outcome *out)
+{
+    enum dir_status st = DIR_OK;
+
+    if (q->unit[0] != '\0')
+        st = code_known(svc, UNIT_EXISTS_SQL, q->unit, DIR_BAD_UNIT, out);
+    if (st == DIR_OK && q->city[0] != '\0')
+        st = code_known(svc, CITY_EXISTS_SQL, q->city, DIR_BAD_CITY, out);
+    return st;
 }
 
 enum dir_status dir_service_search(struct dir_service *svc,
@@ -271,11 +311,14 @@ enum dir_status dir_service_search(struct dir_service *svc,
     out->status = db_ready(svc);
     if (out->status != DIR_OK)
         goto out;
+    svc->searches++;
+    out->status = codes_known(svc, q, out);
+    if (out->status != DIR_OK)
+        goto out;
     f.designation = q->designation;
     f.bps = q->bps;
     f.unit = q->unit;
     f.city = q->city;
-    svc->searches++;
     err = st_dir_search(svc->db, &q->q, &f, after, max, page);
     if (err == ST_EDATA) {
         out->status = DIR_ECURSOR;
@@ -283,7 +326,9 @@ enum dir_status dir_service_search(struct dir_service *svc,
     }
     out->status = from_store(svc, err, "a search");
 out:
-    if (out->status != DIR_OK)
+    if (out->status == DIR_ECURSOR || out->status == DIR_EBADREQ)
+        svc->bad++;
+    else if (out->status != DIR_OK)
         svc->failed++;
     return out->status;
 }
@@ -373,13 +418,14 @@ void dir_service_cities(struct dir_service *svc)
 
 void dir_service_summary(struct dir_service *svc, unsigned seconds)
 {
-    if (svc->searches + svc->refused + svc->limited + svc->failed > 0)
+    if (svc->searches + svc->refused + svc->limited + svc->bad + svc->failed >
+        0)
         dir_log(DIR_LOG_INFO,
-                "%lu searches, %lu refused, %lu rate-limited, %lu failed in "
-                "the last %u s",
-                svc->searches, svc->refused, svc->limited, svc->failed,
-                seconds);
-    svc->searches = svc->refused = svc->limited = svc->failed = 0;
+                "%lu searches, %lu refused, %lu rate-limited, %lu bad "
+                "requests, %lu failed in the last %u s",
+                svc->searches, svc->refused, svc->limited, svc->bad,
+                svc->failed, seconds);
+    svc->searches = svc->refused = svc->limited = svc->bad = svc->failed = 0;
 }
 
 bool dir_entry_address(const struct dir_service *svc,

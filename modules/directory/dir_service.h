@@ -27,13 +27,23 @@ enum dir_status {
     DIR_ECURSOR,    /* an RSM cursor that is not ours */
     DIR_ENOENT,     /* no such entry */
     DIR_EBEFORE,    /* paging backwards, which is not implemented */
+    DIR_EINDEX,     /* paging by index, which is not implemented */
+    DIR_ENOCOMMAND, /* an ad-hoc command node we do not have */
     DIR_EINTERNAL,  /* a statement failed, or memory ran out */
+};
+
+/* The filter a DIR_EBADREQ is about, so that its text can name it. */
+enum dir_bad_field {
+    DIR_BAD_ANY = 0, /* the request as a whole */
+    DIR_BAD_UNIT,    /* the office code: malformed or not in the directory */
+    DIR_BAD_CITY,    /* the city code: malformed or not in the directory */
 };
 
 struct dir_outcome {
     enum dir_status status;
     enum so_dquery_refusal refusal; /* DIR_EREFUSED */
     unsigned retry_s;               /* DIR_ERATE */
+    enum dir_bad_field bad_field;   /* DIR_EBADREQ */
 };
 
 /* Longest designation filter, folded, NUL included. */
@@ -76,8 +86,10 @@ struct dir_service {
     size_t ncities;
     struct dir_city city[DIR_CITIES_MAX];
     uint64_t cities_ms; /* when the list was read; 0: never */
-    /* counters since the last summary line */
-    unsigned long searches, refused, limited, failed;
+    /* counters since the last summary line; failed counts the database's
+     * failures only, bad the requests found bad once a search ran (an
+     * unknown cursor, office or city) */
+    unsigned long searches, refused, limited, bad, failed;
 };
 
 /* Monotonic milliseconds. */
@@ -116,7 +128,9 @@ enum dir_status dir_query_parse(const struct dir_request *req,
  * Runs Q for the page of at most MAX entries after cursor AFTER (NULL or
  * "": the first page) into PAGE (zeroed or cleared by the caller, cleared
  * with st_dir_page_clear). Counts the search. Returns DIR_OK,
- * DIR_EUNAVAIL, DIR_ECURSOR or DIR_EINTERNAL (also in OUT->status).
+ * DIR_EUNAVAIL, DIR_ECURSOR, DIR_EINTERNAL, or DIR_EBADREQ with
+ * OUT->bad_field for an office or city code not in the directory (also
+ * in OUT->status).
  */
 enum dir_status dir_service_search(struct dir_service *svc,
                                    const struct dir_query *q, const char *after,

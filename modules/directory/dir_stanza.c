@@ -129,8 +129,15 @@ void dir_send_outcome(xmpp_conn_t *conn, xmpp_stanza_t *req,
     case DIR_OK:
         return;
     case DIR_EBADREQ:
-        dir_send_error(conn, req, "modify", "bad-request", DIR_E_BADREQ_EN,
-                       DIR_E_BADREQ_UR);
+        if (out->bad_field == DIR_BAD_UNIT)
+            dir_send_error(conn, req, "modify", "bad-request", DIR_E_UNIT_EN,
+                           DIR_E_UNIT_UR);
+        else if (out->bad_field == DIR_BAD_CITY)
+            dir_send_error(conn, req, "modify", "bad-request", DIR_E_CITY_EN,
+                           DIR_E_CITY_UR);
+        else
+            dir_send_error(conn, req, "modify", "bad-request", DIR_E_BADREQ_EN,
+                           DIR_E_BADREQ_UR);
         return;
     case DIR_EFORBIDDEN:
         dir_send_error(conn, req, "auth", "forbidden", DIR_E_FORBIDDEN_EN,
@@ -165,6 +172,14 @@ void dir_send_outcome(xmpp_conn_t *conn, xmpp_stanza_t *req,
     case DIR_EBEFORE:
         dir_send_error(conn, req, "cancel", "feature-not-implemented",
                        DIR_E_BEFORE_EN, DIR_E_BEFORE_UR);
+        return;
+    case DIR_EINDEX:
+        dir_send_error(conn, req, "cancel", "feature-not-implemented",
+                       DIR_E_INDEX_EN, DIR_E_INDEX_UR);
+        return;
+    case DIR_ENOCOMMAND:
+        dir_send_error(conn, req, "cancel", "item-not-found",
+                       DIR_E_NOCOMMAND_EN, DIR_E_NOCOMMAND_UR);
         return;
     case DIR_EINTERNAL:
         dir_send_error(conn, req, "wait", "internal-server-error",

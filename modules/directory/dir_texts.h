@@ -37,6 +37,11 @@
     "More results: choose Next. — مزید نتائج کے لیے اگلا منتخب کریں۔"
 #define DIR_T_CANCELED "Search canceled. — تلاش منسوخ۔"
 
+/* chat: the status of people not active, both scripts */
+#define DIR_T_ON_LEAVE "on leave — رخصت پر"
+#define DIR_T_SUSPENDED "suspended — معطل"
+#define DIR_T_RETIRED "retired — ریٹائرڈ"
+
 /* chat */
 #define DIR_T_NO_MATCH "No matches. — کوئی نتیجہ نہیں ملا۔"
 #define DIR_T_MORE "more: send 'more' — مزید کے لیے 'more' بھیجیں"
@@ -71,6 +76,19 @@
 #define DIR_E_BEFORE_EN "Paging backwards is not supported; use 'after'."
 #define DIR_E_BEFORE_UR                                                        \
     "پچھلے صفحات کی طرف جانا ممکن نہیں؛ 'after' استعمال کریں۔"
+#define DIR_E_INDEX_EN "Paging by index is not supported; use 'after'."
+#define DIR_E_INDEX_UR                                                         \
+    "نمبر (index) سے صفحات پر جانا ممکن نہیں؛ 'after' استعمال کریں۔"
+#define DIR_E_NOCOMMAND_EN "There is no such command."
+#define DIR_E_NOCOMMAND_UR "ایسی کوئی کمانڈ موجود نہیں۔"
+#define DIR_E_UNIT_EN                                                          \
+    "There is no office with this code in the directory (field 'unit')."
+#define DIR_E_UNIT_UR                                                          \
+    "ڈائریکٹری میں اس کوڈ کا کوئی دفتر نہیں (خانہ 'unit' — دفتر کا کوڈ)۔"
+#define DIR_E_CITY_EN                                                          \
+    "There is no city with this code in the directory (field 'city')."
+#define DIR_E_CITY_UR                                                          \
+    "ڈائریکٹری میں اس کوڈ کا کوئی شہر نہیں (خانہ 'city' — شہر)۔"
 #define DIR_E_INTERNAL_EN "The directory could not answer this search."
 #define DIR_E_INTERNAL_UR "ڈائریکٹری اس تلاش کا جواب نہیں دے سکی۔"
 #define DIR_E_SESSION_EN "This search session has ended; start a new one."

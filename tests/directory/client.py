@@ -72,6 +72,8 @@ def text_of(elem, path):
 # ------------------------------------------------------------ the client
 
 class Client(slixmpp.ClientXMPP):
+    failures = 0  # internal-server-error answers, all clients
+
     def __init__(self, jid):
         super().__init__(jid, PASSWORD)
         self.ssl_context = ssl.create_default_context()
@@ -104,6 +106,9 @@ class Client(slixmpp.ClientXMPP):
         try:
             resp = await iq.send(timeout=timeout)
         except IqError as e:
+            if (error_of(e.iq.xml) or (None, None))[1] == \
+                    "internal-server-error":
+                Client.failures += 1
             return e.iq.xml
         except IqTimeout:
             raise Failure(f"no answer from {to} within {timeout} s")
@@ -556,6 +561,102 @@ async def hostile_input(env):
     expect_result("still answering", r)
 
 
+# the checks below search as dave, whose rate-limit bucket the checks
+# above have not spent
+
+@check
+async def unknown_codes(env):
+    """Well-formed codes that are not in the directory are bad-request,
+    with texts naming the field; codes that are there still search."""
+    base = {"designation": "data entry operator"}
+    for var, value in (("city", "XXX"), ("unit", "NOPE"), ("city", "xxx"),
+                       ("unit", "MOF-NOPE")):
+        r = await form_search(env.dave, dict(base, **{var: value}))
+        expect_eq(f"{var}={value}", ("modify", "bad-request", ["en", "ur"]),
+                  error_of(r))
+        expect_true(f"{var}={value}: the English text names the field",
+                    f"'{var}'" in error_text(r, "en"), error_text(r, "en"))
+        expect_true(f"{var}={value}: the Urdu text names the field",
+                    f"'{var}'" in error_text(r, "ur"), error_text(r, "ur"))
+    r = await form_search(env.dave, {"q": "khan", "unit": "MOF"})
+    expect_eq("unit MOF (and the offices under it) still finds Imran Khan",
+              ["Imran Khan"], [i["name"] for i in form_items(r) or []])
+    r = await env.dave.iq("set", COMP, f"<command xmlns='{NS_CMD}' "
+                           "node='search' action='execute'/>")
+    sid = r.find(q("command", NS_CMD)).get("sessionid")
+    r = await env.dave.iq("set", COMP, f"<command xmlns='{NS_CMD}' "
+                           f"node='search' sessionid='{sid}' "
+                           "action='complete'>"
+                           f"{form_xml({'q': 'khan', 'city': 'XXX'})}"
+                           "</command>")
+    expect_eq("command with city=XXX", ("modify", "bad-request",
+                                        ["en", "ur"]), error_of(r))
+
+
+@check
+async def error_texts(env):
+    c = env.dave
+    legacy = await c.iq("set", COMP, search_xml(
+        legacy={"first": "ali " * 3000}))
+    form = await c.iq("set", COMP, search_xml(form={"q": "khan " * 2000}))
+    expect_eq("long legacy field", ("modify", "not-acceptable",
+                                    ["en", "ur"]), error_of(legacy))
+    expect_eq("long form q: as for legacy fields",
+              (error_of(legacy), error_text(legacy, "en"),
+               error_text(legacy, "ur")),
+              (error_of(form), error_text(form, "en"),
+               error_text(form, "ur")))
+    expect_true("the text says too long", "long" in error_text(form, "en"),
+                error_text(form, "en"))
+    r = await c.iq("set", COMP, f"<command xmlns='{NS_CMD}' node='nope'/>")
+    expect_eq("unknown command node", ("cancel", "item-not-found",
+                                       ["en", "ur"]), error_of(r))
+    expect_true("unknown command: the text says command",
+                "command" in error_text(r, "en") and
+                "entry" not in error_text(r, "en"), error_text(r, "en"))
+    r = await c.iq("set", COMP, search_xml(form={"q": "qureshi"},
+                                           extra="<index>3</index>"))
+    expect_eq("RSM <index/>", ("cancel", "feature-not-implemented",
+                               ["en", "ur"]), error_of(r))
+    expect_true("<index/>: the text says index, not backwards",
+                "index" in error_text(r, "en") and
+                "backwards" not in error_text(r, "en"), error_text(r, "en"))
+    r = await c.iq("set", COMP, search_xml(form={"q": "qureshi"},
+                                           extra="<before/>"))
+    expect_true("<before/>: the text says backwards",
+                "backwards" in error_text(r, "en"), error_text(r, "en"))
+
+
+@check
+async def rsm_twice(env):
+    for what, extra in (("two <max/>", "<max>5</max><max>50</max>"),
+                        ("two <after/>", "<after>a</after><after>b</after>")):
+        r = await env.dave.iq("set", COMP, search_xml(
+            form={"q": "qureshi"}, extra=extra))
+        expect_eq(what, ("modify", "bad-request", ["en", "ur"]),
+                  error_of(r))
+    r = await form_search(env.dave, {"q": "qureshi"}, max_=5)
+    expect_eq("one <max/> still pages", 5, len(form_items(r) or []))
+
+
+@check
+async def chat_status(env):
+    c = env.dave
+    m = await c.chat("farooqi")
+    expect_eq("retired and suspended: status, no xmpp: link", [
+        "Nadeem Farooqi — ندیم فاروقی, Superintendent, Ministry of "
+        "Information Technology, Islamabad (retired — ریٹائرڈ)",
+        "Sajid Farooqi — ساجد فاروقی, Superintendent, Ministry of "
+        "Information Technology, Islamabad (suspended — معطل)"],
+        sorted(m["body"].split("\n")))
+    m = await c.chat("zeba")
+    expect_true("on leave: status in both scripts, and the link",
+                "(on leave — رخصت پر): xmpp:e-1004@" in m["body"],
+                m["body"])
+    m = await c.chat("khan")
+    expect_true("active: no status", "(" not in m["body"], m["body"])
+
+
 @check
 async def rate_limit(env):
     c = env.rater
@@ -605,7 +706,7 @@ async def postgresql_restart(env):
 @check
 async def prosody_restart(env):
     stack = os.path.join(TOP, "scripts", "prosody-stack")
-    for c in (env.alice, env.rater, env.bob, env.carol):
+    for c in (env.alice, env.rater, env.bob, env.carol, env.dave):
         c.disconnect()
     await asyncio.sleep(0.5)
     subprocess.run([stack, "stop", env.xmpp_dir], check=True)
@@ -624,6 +725,17 @@ async def prosody_restart(env):
     raise Failure(f"component not back 40 s after Prosody: {last!r}")
 
 
+@check
+async def write_log_expectations(env):
+    """For tests/directory/run: how many answers were database failures
+    (the component's summary line must count exactly these as failed)."""
+    r = await form_search(env.carol, {"q": "qureshi"}, after="not-ours")
+    expect_eq("a bad cursor", "item-not-found", (error_of(r) or (0, 0))[1])
+    with open(os.path.join(os.environ["WORK"], "expected-failed"),
+              "w") as f:
+        f.write(f"{Client.failures}\n")
+
+
 # ------------------------------------------------------------ main
 
 class Env:
@@ -638,7 +750,8 @@ async def main(args):
     env.rater = Client(f"rater@{DOMAIN}")
     env.bob = Client("bob@other.localhost")
     env.carol = Client(f"carol@{DOMAIN}")
-    for c in (env.alice, env.rater, env.bob, env.carol):
+    env.dave = Client(f"dave@{DOMAIN}")
+    for c in (env.alice, env.rater, env.bob, env.carol, env.dave):
         await c.start()
     # the component may still be connecting
     for _ in range(50):
@@ -660,7 +773,7 @@ async def main(args):
         except Exception as e:  # a crash of the check is a failure too
             print(f"FAILED {name}: {type(e).__name__}: {e}", flush=True)
             failed.append(name)
-    for c in (env.alice, env.rater, env.bob, env.carol):
+    for c in (env.alice, env.rater, env.bob, env.carol, env.dave):
         c.disconnect()
     if failed:
         print(f"directory: failed checks: {' '.join(failed)}")
