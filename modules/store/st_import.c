@@ -650,9 +650,9 @@ enum st_err st_import_check_jids(struct st_import *imp, st_import_clash_fn *fn,
     if (imp->direct) /* nobody was there to hold a JID */
         return ST_OK;
     err = delta_build(imp);
-    if (err == ST_OK)
-        err = exec(imp, "checking the JIDs", jid_clash_sql, PGRES_TUPLES_OK,
-                   &res);
+    if (err != ST_OK || imp->fresh + imp->differ == 0)
+        return err;
+    err = exec(imp, "checking the JIDs", jid_clash_sql, PGRES_TUPLES_OK, &res);
     if (err != ST_OK)
         return err;
     *n = PQntuples(res);
