@@ -5,9 +5,15 @@
 -- directory's fields in place of the stored ones: FN (English name),
 -- NICKNAME (Urdu name), TITLE (designation), ORG (ORGNAME: the ministry
 -- or division at the top of the office's path; ORGUNIT: the office), TEL
--- WORK VOICE (office phone), EMAIL WORK INTERNET. A vCard the employee
--- sets loses those fields before it is stored; the rest (photo, home
--- phone, ...) is kept.
+-- WORK VOICE (office phone), EMAIL WORK INTERNET. The directory owns N,
+-- ROLE, JABBERID, every TEL and EMAIL but a HOME one, and a WORK ADR as
+-- well: they are dropped. A vCard the employee sets loses all of these
+-- before it is stored; the rest (photo, home phone, ...) is kept.
+--
+-- vCard4 (XEP-0292, PEP node urn:xmpp:vcard4): an item an employee
+-- publishes there, themselves or through mod_vcard_legacy's mirror of
+-- vcard-temp, is stored with the same properties taken from the
+-- directory.
 --
 -- Rosters (RFC 6121): each employee's roster holds the colleagues of
 -- their own office (active or on leave, with a JID on this host) in one
@@ -61,16 +67,36 @@ local shown = { active = true; on_leave = true };
 
 local xmlns_vcard = "vcard-temp";
 
--- The fields the directory owns: FN, NICKNAME, TITLE, ORG, and the work
--- TEL and EMAIL.
+-- Elements of a vcard-temp or vCard4 vCard named NAME (no namespace check:
+-- children of a stanza built in Lua carry none).
+local function child_named(tag, name)
+	for _, child in ipairs(tag.tags) do
+		if child.name == name then
+			return child;
+		end
+	end
+	return nil;
+end
+
+-- vcard-temp fields the directory owns whatever their type.
+local owned_temp = {
+	FN = true; N = true; NICKNAME = true; TITLE = true; ROLE = true;
+	ORG = true; JABBERID = true;
+};
+
+-- True when the vcard-temp field TAG is the directory's: the fields above,
+-- every TEL and EMAIL but a HOME one, and a WORK ADR.
 local function owned(tag)
-	local name = tag.name;
-	if name == "FN" or name == "NICKNAME" or name == "TITLE"
-		or name == "ORG" then
+	local name = tag.name:upper();
+	if owned_temp[name] then
 		return true;
 	end
 	if name == "TEL" or name == "EMAIL" then
-		return tag:get_child("WORK") ~= nil;
+		return child_named(tag, "WORK") ~= nil
+			or child_named(tag, "HOME") == nil;
+	end
+	if name == "ADR" then
+		return child_named(tag, "WORK") ~= nil;
 	end
 	return false;
 end
@@ -177,6 +203,133 @@ module:hook("iq-set/self/vcard-temp:vCard", function (event)
 	end
 end, 10);
 
+-- vCard4 over PEP (XEP-0292) ---------------------------------------------
+
+local node_vcard4 = "urn:xmpp:vcard4";
+local xmlns_vcard4 = "urn:ietf:params:xml:ns:vcard-4.0";
+
+-- vCard4 properties the directory owns whatever their type.
+local owned_v4 = {
+	fn = true; n = true; nickname = true; title = true; role = true;
+	org = true;
+};
+
+-- The TYPE parameter values of the vCard4 property TAG, lower case.
+local function v4_types(tag)
+	local types = {};
+	local params = child_named(tag, "parameters");
+	local type_param = params and child_named(params, "type");
+	for _, value in ipairs(type_param and type_param.tags or {}) do
+		if value.name == "text" then
+			types[value:get_text():lower()] = true;
+		end
+	end
+	return types;
+end
+
+-- True when the vCard4 property TAG is the directory's: the properties
+-- above, an xmpp: IMPP (vcard-temp's JABBERID), every tel and email but
+-- a home one, and a work adr.
+local function owned_vcard4(tag)
+	local name = tag.name:lower();
+	if owned_v4[name] then
+		return true;
+	end
+	if name == "impp" then
+		local uri = tag:get_child_text("uri") or "";
+		return uri:sub(1, 5):lower() == "xmpp:";
+	end
+	if name == "tel" or name == "email" then
+		local types = v4_types(tag);
+		return types.work or not types.home;
+	end
+	if name == "adr" then
+		return v4_types(tag).work == true;
+	end
+	return false;
+end
+
+-- Adds ENTRY's fields to VCARD (a vCard4 element without them), RFC 6351.
+local function add_vcard4_fields(vcard, entry)
+	vcard:reset();
+	if entry.name_en ~= "" then
+		vcard:tag("fn"):text_tag("text", entry.name_en):up();
+	end
+	if entry.name_ur ~= "" then
+		vcard:tag("nickname"):tag("parameters"):tag("language")
+			:text_tag("language-tag", "ur"):up():up()
+			:text_tag("text", entry.name_ur):up();
+	end
+	if entry.designation ~= "" then
+		vcard:tag("title"):text_tag("text", entry.designation):up();
+	end
+	if entry.org_en ~= "" or entry.unit_en ~= "" then
+		vcard:tag("org"):text_tag("text", entry.org_en)
+			:text_tag("text", entry.unit_en):up();
+	end
+	if entry.office_phone ~= "" then
+		vcard:tag("tel"):tag("parameters"):tag("type")
+			:text_tag("text", "work"):text_tag("text", "voice"):up():up()
+			:text_tag("uri", "tel:" .. entry.office_phone):up();
+	end
+	if entry.email ~= "" then
+		vcard:tag("email"):tag("parameters"):tag("type")
+			:text_tag("text", "work"):up():up()
+			:text_tag("text", entry.email):up();
+	end
+end
+
+-- Puts the directory's fields into ITEM (a pubsub <item/>) published to
+-- the vCard4 node of BARE, when BARE is in the directory.
+local function rewrite_vcard4_item(bare, item)
+	local vcard = item.tags[1];
+	local entry = directory and directory:lookup(bare);
+	if not entry or not vcard or vcard.name ~= "vcard"
+		or vcard.attr.xmlns ~= xmlns_vcard4 then
+		return;
+	end
+	vcard:maptags(function (tag)
+		if owned_vcard4(tag) then
+			return nil;
+		end
+		return tag;
+	end);
+	add_vcard4_fields(vcard, entry);
+end
+
+-- Every publish to a user's PEP service passes here: a client's XEP-0060
+-- publish, mod_vcard4's and mod_vcard_legacy's mirror of vcard-temp.
+-- Prosody 0.12 fires its events only after the item is stored, so the
+-- service's own publish method is wrapped.
+local wrapped_services = setmetatable({}, { __mode = "k" });
+
+local function wrap_pep_service(event)
+	local service = event.item.service;
+	if not service or wrapped_services[service] then
+		return;
+	end
+	local bare = event.item.jid;
+	local publish = service.publish;
+	wrapped_services[service] = publish;
+	function service:publish(node, actor, id, item, ...) -- luacheck: ignore 212
+		if node == node_vcard4 and type(item) == "table" then
+			rewrite_vcard4_item(bare, item);
+		end
+		return publish(self, node, actor, id, item, ...);
+	end
+end
+
+local function unwrap_pep_service(event)
+	local service = event.item.service;
+	if service and wrapped_services[service] then
+		service.publish = nil; -- the class's method again
+		wrapped_services[service] = nil;
+	end
+end
+
+module:handle_items("pep-service", wrap_pep_service, unwrap_pep_service,
+	true);
+
 -- Rosters ------------------------------------------------------------------
 
 -- Offices already reported as larger than roster_max.
@@ -281,6 +434,9 @@ datamanager.add_callback(unstored);
 
 function module.unload()
 	datamanager.remove_callback(unstored);
+	for service in pairs(wrapped_services) do
+		service.publish = nil;
+	end
 end
 
 -- Brings the roster of the online user BARE in line with the directory,
