@@ -447,12 +447,28 @@ local function has_content(stanza)
 		or stanza:get_child("encrypted", "urn:xmpp:omemo:2");
 end
 
+-- False when TO is a service of this server: a host or component JID
+-- without a node (the directory's search, the server itself, the MUC
+-- service). mod_omemo_policy exempts exactly those (exempt_services, so
+-- is_service in so_omemo.c) and plaintext to them is no figure of the
+-- rollout. A JID with a node, even on a component (a room, an occupant),
+-- is judged by the policy and counted. No "to": the sender's own
+-- account (RFC 6120 §10.3).
+local function counted_recipient(to)
+	if to == nil then
+		return true;
+	end
+	local node, domain = jid_split(to);
+	return node ~= nil or domain == nil or prosody.hosts[domain] == nil;
+end
+
 -- Above mod_omemo_policy's priority (1000): a message it refuses is
 -- counted as sent, and as refused.
 local function count_sent(event)
 	local city = city_of_origin(event.origin);
-	if city and city ~= "" and event.stanza.attr.type ~= "error"
-		and has_content(event.stanza) then
+	local stanza = event.stanza;
+	if city and city ~= "" and stanza.attr.type ~= "error"
+		and has_content(stanza) and counted_recipient(stanza.attr.to) then
 		sent[city] = (sent[city] or 0) + 1;
 	end
 end
