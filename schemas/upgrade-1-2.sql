@@ -255,7 +255,8 @@ CREATE TRIGGER city_refs_deleted AFTER DELETE ON smartoffice.city
 CREATE TRIGGER city_refs_updated AFTER UPDATE ON smartoffice.city
     REFERENCING OLD TABLE AS place_old NEW TABLE AS place_new
     FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.place_refs_check();
-CREATE TRIGGER org_unit_refs_truncated BEFORE TRUNCATE ON smartoffice.org_unit
+CREATE TRIGGER org_unit_refs_truncated
+    BEFORE TRUNCATE ON smartoffice.org_unit
     FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.place_refs_check();
 CREATE TRIGGER city_refs_truncated BEFORE TRUNCATE ON smartoffice.city
     FOR EACH STATEMENT EXECUTE FUNCTION smartoffice.place_refs_check();
