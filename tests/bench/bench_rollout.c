@@ -881,8 +881,8 @@ int main(int argc, char **argv)
     printf("decisions: %zu random JIDs, %d%% not in the directory, %d "
            "interleaved rounds\n",
            n, ABSENT_PERCENT, ROUNDS);
-    printf("  %-46s %8s %8s\n", "ns per decision (p50 of batches of 1000)",
-           "p50", "mean");
+    printf("  ns per decision (p50 of batches of %d)%*s %8s %8s\n", BATCH, 6,
+           "", "p50", "mean");
     print_timing("C: lookup by JID + so_gate_decide", &t_judge);
     print_timing("C: so_gate_decide alone", &t_decide);
     print_timing("Lua 5.4: plain table lookup + rules in Lua", &t_lua);
