@@ -16,120 +16,33 @@
 #include <string.h>
 
 #include "cli.h"
+#include "so_confline.h"
 
 #define PROSODY_PREFIX "omemo_policy_"
-#define UTF8_BOM "\xef\xbb\xbf"
 
 struct policy_line {
     char *name;
     char *value;
 };
 
-static char *skip_space(char *s)
+/* This file's wording of what so_confline_split() refused. */
+static const char *fault_text(enum so_confline_fault fault)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    return s;
-}
-
-static int is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-}
-
-/* Unquotes the string starting after the opening quote at S, in place.
- * Returns the character after the closing quote, or NULL with *WHY set. */
-static char *unquote(char *s, const char **why)
-{
-    char *out = s;
-
-    while (*s != '"') {
-        if (*s == '\0') {
-            *why = "missing closing quote";
-            return NULL;
-        }
-        if (*s == '\\') {
-            s++;
-            if (*s != '"' && *s != '\\') {
-                *why = "unknown escape in quoted value (only \\\" and \\\\)";
-                return NULL;
-            }
-        }
-        *out++ = *s++;
+    switch (fault) {
+    case SO_CONFLINE_NO_NAME:
+        return "expected 'name = value'";
+    case SO_CONFLINE_NO_EQUALS:
+        return "expected '=' after the option name";
+    case SO_CONFLINE_OPEN_QUOTE:
+        return "missing closing quote";
+    case SO_CONFLINE_BAD_ESCAPE:
+        return "unknown escape in quoted value (only \\\" and \\\\)";
+    case SO_CONFLINE_AFTER_QUOTE:
+        return "text after the closing quote";
+    case SO_CONFLINE_QUOTE_IN_BARE:
+        return "a quote inside an unquoted value; quote the whole value";
     }
-    *out = '\0';
-    return s + 1;
-}
-
-/* Reads a bare value: up to a comment or the end, trailing space cut. */
-static int bare_value(char *s, const char **why)
-{
-    char *end = s + strcspn(s, "#");
-
-    if (memchr(s, '"', (size_t)(end - s)) != NULL) {
-        *why = "a quote inside an unquoted value; quote the whole value";
-        return -1;
-    }
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    *end = '\0';
-    return 0;
-}
-
-/*
- * Splits LINE (no newline) in place. Returns 1 with OUT filled for a
- * setting, 0 for a blank or comment line, -1 with *WHY for a bad line.
- */
-static int split_line(char *line, struct policy_line *out, const char **why)
-{
-    char *s = skip_space(line);
-    char *rest;
-
-    if (*s == '\0' || *s == '#')
-        return 0;
-    out->name = s;
-    while (is_name_char(*s))
-        s++;
-    if (s == out->name) {
-        *why = "expected 'name = value'";
-        return -1;
-    }
-    rest = skip_space(s);
-    if (*rest != '=') {
-        *why = "expected '=' after the option name";
-        return -1;
-    }
-    *s = '\0';
-    s = skip_space(rest + 1);
-    out->value = s;
-    if (*s != '"')
-        return bare_value(s, why) == 0 ? 1 : -1;
-    out->value = s + 1;
-    s = unquote(s + 1, why);
-    if (s == NULL)
-        return -1;
-    s = skip_space(s);
-    if (*s != '\0' && *s != '#') {
-        *why = "text after the closing quote";
-        return -1;
-    }
-    return 1;
-}
-
-/* The text after a UTF-8 byte order mark at the start of LINE, which
- * some editors write at the start of a file. */
-static char *skip_bom(char *line)
-{
-    return strncmp(line, UTF8_BOM, strlen(UTF8_BOM)) == 0
-               ? line + strlen(UTF8_BOM)
-               : line;
-}
-
-static void strip_newline(char *line, ssize_t *len)
-{
-    while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
-        line[--*len] = '\0';
+    return "bad line";
 }
 
 /* Checks NAME and applies VALUE; on failure writes the reason to ERRBUF. */
@@ -199,22 +112,25 @@ int cli_policy_read(struct so_policy *policy, const char *path, char *errbuf,
         goto out_close;
     }
     while ((len = getline(&line, &cap, f)) >= 0) {
+        size_t n = (size_t)len;
         struct policy_line pl;
-        const char *bad = NULL;
-        int kind;
+        char *text;
+        enum so_confline_fault fault;
+        enum so_confline_kind kind;
 
         lineno++;
-        strip_newline(line, &len);
-        if ((size_t)len != strlen(line)) {
+        if (so_confline_trim(line, &n) != 0) {
             snprintf(errbuf, errlen, "%s:%lu: NUL byte in line", path, lineno);
             goto out_free;
         }
-        kind = split_line(lineno == 1 ? skip_bom(line) : line, &pl, &bad);
-        if (kind < 0) {
-            snprintf(errbuf, errlen, "%s:%lu: %s", path, lineno, bad);
+        text = lineno == 1 ? so_confline_skip_bom(line) : line;
+        kind = so_confline_split(text, "-.", &pl.name, &pl.value, &fault);
+        if (kind == SO_CONFLINE_BAD) {
+            snprintf(errbuf, errlen, "%s:%lu: %s", path, lineno,
+                     fault_text(fault));
             goto out_free;
         }
-        if (kind == 0)
+        if (kind == SO_CONFLINE_SKIP)
             continue;
         if (apply(policy, &pl, seen, lineno, why, sizeof(why)) != 0) {
             snprintf(errbuf, errlen, "%s:%lu: %s", path, lineno, why);

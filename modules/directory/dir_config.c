@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "dir_config.h"
+#include "so_confline.h"
 #include "so_options.h"
 
-#define UTF8_BOM "\xef\xbb\xbf"
 #define OPTIONS_MAX 32
 
 struct config_reader {
@@ -41,89 +41,23 @@ static int fail_file(struct config_reader *r, const char *why)
     return -1;
 }
 
-static char *skip_blanks(char *s)
+/* This file's wording of what so_confline_split() refused. */
+static const char *fault_text(enum so_confline_fault fault)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    return s;
-}
-
-static bool is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_';
-}
-
-/* Unquotes, in place, the value that starts after the quote at S.
- * Returns 0, or -1 with *WHY set. */
-static int quoted_value(char *s, const char **why)
-{
-    char *out = s;
-
-    for (; *s != '"'; s++) {
-        if (*s == '\0') {
-            *why = "missing closing quote";
-            return -1;
-        }
-        if (*s == '\\') {
-            s++;
-            if (*s != '"' && *s != '\\') {
-                *why = "unknown escape in a quoted value (only \\\" and \\\\)";
-                return -1;
-            }
-        }
-        *out++ = *s;
+    switch (fault) {
+    case SO_CONFLINE_NO_NAME:
+    case SO_CONFLINE_NO_EQUALS:
+        return "expected 'name = value'";
+    case SO_CONFLINE_OPEN_QUOTE:
+        return "missing closing quote";
+    case SO_CONFLINE_BAD_ESCAPE:
+        return "unknown escape in a quoted value (only \\\" and \\\\)";
+    case SO_CONFLINE_AFTER_QUOTE:
+        return "text after the closing quote";
+    case SO_CONFLINE_QUOTE_IN_BARE:
+        return "a quote inside an unquoted value; quote the whole value";
     }
-    *out = '\0';
-    s = skip_blanks(s + 1);
-    if (*s != '\0' && *s != '#') {
-        *why = "text after the closing quote";
-        return -1;
-    }
-    return 0;
-}
-
-/* Cuts a bare value at a comment and trailing blanks. */
-static int bare_value(char *s, const char **why)
-{
-    char *end = s + strcspn(s, "#");
-
-    if (memchr(s, '"', (size_t)(end - s)) != NULL) {
-        *why = "a quote inside an unquoted value; quote the whole value";
-        return -1;
-    }
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    *end = '\0';
-    return 0;
-}
-
-/* Splits LINE in place. Returns 1 for a setting, 0 for a blank or
- * comment line, -1 with *WHY for anything else. */
-static int split_line(char *line, char **name, char **value, const char **why)
-{
-    char *s = skip_blanks(line);
-    char *end;
-
-    if (*s == '\0' || *s == '#')
-        return 0;
-    *name = s;
-    while (is_name_char(*s))
-        s++;
-    end = s;
-    s = skip_blanks(s);
-    if (end == *name || *s != '=') {
-        *why = "expected 'name = value'";
-        return -1;
-    }
-    *end = '\0';
-    s = skip_blanks(s + 1);
-    if (*s == '"') {
-        *value = s + 1;
-        return quoted_value(s + 1, why) == 0 ? 1 : -1;
-    }
-    *value = s;
-    return bare_value(s, why) == 0 ? 1 : -1;
+    return "bad line";
 }
 
 static int set_string(char **field, const char *value)
@@ -322,12 +256,6 @@ static int check_whole(struct config_reader *r, struct dir_config *cfg)
     return 0;
 }
 
-static void strip_newline(char *line, size_t *len)
-{
-    while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
-        line[--*len] = '\0';
-}
-
 static int read_lines(struct config_reader *r, FILE *f, struct dir_config *cfg)
 {
     char *line = NULL;
@@ -338,23 +266,22 @@ static int read_lines(struct config_reader *r, FILE *f, struct dir_config *cfg)
     while ((got = getline(&line, &cap, f)) >= 0) {
         size_t len = (size_t)got;
         char *text = line, *name, *value;
-        const char *why = NULL;
-        int kind;
+        enum so_confline_fault fault;
+        enum so_confline_kind kind;
 
         r->lineno++;
-        strip_newline(line, &len);
-        if (len != strlen(line)) {
+        if (so_confline_trim(line, &len) != 0) {
             fail_line(r, "NUL byte in line");
             goto out;
         }
-        if (r->lineno == 1 && strncmp(text, UTF8_BOM, 3) == 0)
-            text += 3;
-        kind = split_line(text, &name, &value, &why);
-        if (kind < 0) {
-            fail_line(r, why);
+        if (r->lineno == 1)
+            text = so_confline_skip_bom(text);
+        kind = so_confline_split(text, NULL, &name, &value, &fault);
+        if (kind == SO_CONFLINE_BAD) {
+            fail_line(r, fault_text(fault));
             goto out;
         }
-        if (kind > 0 && apply(r, cfg, name, value) != 0)
+        if (kind == SO_CONFLINE_SETTING && apply(r, cfg, name, value) != 0)
             goto out;
     }
     if (ferror(f)) {
