@@ -36,6 +36,7 @@
 #include <openssl/rand.h>
 
 #include "cli.h"
+#include "cli_change.h"
 #include "so_audit.h"
 #include "so_domain.h"
 #include "so_jid.h"
@@ -287,11 +288,8 @@ static int check_shape(const struct ro_args *a, unsigned allowed, int min,
 /* Every change names who made it: --by, else $SUDO_USER, else $USER. */
 static int default_by(struct ro_args *a)
 {
+    a->by = cli_change_by(a->by);
     if (a->by == NULL)
-        a->by = getenv("SUDO_USER");
-    if (a->by == NULL || a->by[0] == '\0')
-        a->by = getenv("USER");
-    if (a->by == NULL || a->by[0] == '\0')
         return usage_error("--by WHO is needed ($SUDO_USER and $USER are "
                            "unset)",
                            NULL);
@@ -312,10 +310,9 @@ static int default_by(struct ro_args *a)
 
 /* An audit record of one change, checked before the change is made. */
 struct ro_event {
-    char host[256];
     char rule[SO_AUDIT_RULE_MAX + 1];
     char object[SO_AUDIT_OBJECT_MAX + 1];
-    struct so_audit_event ev;
+    struct cli_change c; /* c.ev.rule and c.ev.object point at the above */
 };
 
 /* Fills E: module "rollout", DECISION, the rule RULE (": REASON" added
@@ -330,46 +327,31 @@ static int event_init(struct ro_event *e, const char *decision,
         "the host name",          "the module", "the decision",
         "the rule with --reason", "--by",       "the object",
     };
-    enum so_err err;
+    struct so_audit_event ev = {
+        .module = "rollout",
+        .decision = decision,
+        .rule = e->rule,
+        .subject = by,
+        .object = e->object,
+    };
     size_t n;
-    int i = 0;
 
-    memset(e, 0, sizeof(*e));
-    if (gethostname(e->host, sizeof(e->host)) != 0)
-        strcpy(e->host, "localhost");
-    e->host[sizeof(e->host) - 1] = '\0';
     n = (size_t)snprintf(e->rule, sizeof(e->rule), "%s%s%s", rule,
                          reason != NULL ? ": " : "",
                          reason != NULL ? reason : "");
     snprintf(e->object, sizeof(e->object), "%s", object);
-    e->ev.host = e->host;
-    e->ev.module = "rollout";
-    e->ev.decision = decision;
-    e->ev.rule = e->rule;
-    e->ev.subject = by;
-    e->ev.object = e->object;
     if (n >= sizeof(e->rule)) {
         say("--reason is too long for the audit record (the rule and the "
             "reason at most %d bytes); nothing changed",
             SO_AUDIT_RULE_MAX);
         return CLI_EXIT_USAGE;
     }
-    err = so_audit_event_check(&e->ev, &i);
-    if (err == SO_OK)
-        return CLI_EXIT_OK;
-    if (err == SO_ELIMIT)
-        say("%s is too long for the audit record (at most %zu bytes); "
-            "nothing changed",
-            field[i], so_audit_field_max(i));
-    else
-        say("%s must be UTF-8 without control characters; nothing changed",
-            field[i]);
-    return CLI_EXIT_USAGE;
+    return cli_change_init(&e->c, "rollout", &ev, field);
 }
 
 static int event_write(const struct ro_args *a, struct ro_event *e)
 {
-    return cli_audit_record(a->conninfo, &e->ev);
+    return cli_audit_record(a->conninfo, &e->c.ev);
 }
 
 /* ------------------------------------------------------------ database */
@@ -1555,10 +1537,10 @@ static int deprovision_report(const struct ro_args *a, PGresult *res,
             snprintf(rule, sizeof(rule), "employee %s", status);
         snprintf(e.rule, sizeof(e.rule), "%s", rule);
         snprintf(e.object, sizeof(e.object), "%s", PQgetvalue(res, i, 1));
-        e.ev.rule = e.rule;
-        e.ev.object = e.object;
-        e.ev.host = e.host;
-        if (so_audit_event_check(&e.ev, NULL) != SO_OK) {
+        e.c.ev.rule = e.rule;
+        e.c.ev.object = e.object;
+        e.c.ev.host = e.c.host;
+        if (so_audit_event_check(&e.c.ev, NULL) != SO_OK) {
             /* a JID the record cannot hold: name the employee instead */
             snprintf(e.object, sizeof(e.object), "employee %s",
                      PQgetvalue(res, i, 0));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_change.h"
 #include "so_audit.h"
 #include "so_domain.h"
 #include "st_zones.h"
@@ -162,11 +163,8 @@ static int check_args(struct zone_args *a)
     if (strcmp(a->sub, "add") == 0 &&
         (a->reason == NULL || a->reason[0] == '\0'))
         return usage_error("add needs --reason TEXT", NULL);
+    a->by = cli_change_by(a->by);
     if (a->by == NULL)
-        a->by = getenv("SUDO_USER");
-    if (a->by == NULL || a->by[0] == '\0')
-        a->by = getenv("USER");
-    if (a->by == NULL || a->by[0] == '\0')
         return usage_error("--by WHO is needed ($SUDO_USER and $USER are "
                            "unset)",
                            NULL);
@@ -181,55 +179,31 @@ static int check_args(struct zone_args *a)
     return CLI_EXIT_OK;
 }
 
-/* The audit record of a change of zone PATTERN, checked before the zone
- * is touched so that no change goes unrecorded for a bad field. */
-struct zone_event {
-    char host[256];
-    struct so_audit_event ev;
-};
-
-/* Fills ZE for DECISION on PATTERN by BY (may be NULL). CLI_EXIT_OK, or
- * CLI_EXIT_USAGE after naming the field that the record cannot hold. */
-static int zone_event_init(struct zone_event *ze, const char *decision,
+/* Fills ZE, the audit record of DECISION on PATTERN by BY (may be NULL),
+ * checked before the zone is touched. CLI_EXIT_OK, or CLI_EXIT_USAGE after
+ * naming the field that the record cannot hold. */
+static int zone_event_init(struct cli_change *ze, const char *decision,
                            const char *pattern, const char *by)
 {
     static const char *const option[SO_AUDIT_NFIELDS] = {
         "the host name", "the module", "the decision",
         "the rule",      "--by",       "PATTERN",
     };
-    enum so_err err;
-    int i = 0;
+    struct so_audit_event ev = {
+        .module = "cli",
+        .decision = decision,
+        .rule = "federation-zone",
+        .subject = by != NULL ? by : "",
+        .object = pattern,
+    };
 
-    memset(ze, 0, sizeof(*ze));
-    if (gethostname(ze->host, sizeof(ze->host)) != 0)
-        strcpy(ze->host, "localhost");
-    ze->host[sizeof(ze->host) - 1] = '\0';
-    ze->ev.host = ze->host;
-    ze->ev.module = "cli";
-    ze->ev.decision = decision;
-    ze->ev.rule = "federation-zone";
-    ze->ev.subject = by != NULL ? by : "";
-    ze->ev.object = pattern;
-    err = so_audit_event_check(&ze->ev, &i);
-    if (err == SO_OK)
-        return CLI_EXIT_OK;
-    if (err == SO_ELIMIT)
-        fprintf(stderr,
-                "%s zone: %s is too long (at most %zu bytes); nothing "
-                "changed\n",
-                cli_progname, option[i], so_audit_field_max(i));
-    else
-        fprintf(stderr,
-                "%s zone: %s must be UTF-8 without control characters; "
-                "nothing changed\n",
-                cli_progname, option[i]);
-    return CLI_EXIT_USAGE;
+    return cli_change_init(ze, "zone", &ev, option);
 }
 
 /* Records the change described by ZE in the audit trail. The zone change
  * and its record are two transactions; a failure to write the record is
  * reported. */
-static int zone_audit(const struct zone_args *a, struct zone_event *ze)
+static int zone_audit(const struct zone_args *a, struct cli_change *ze)
 {
     return cli_audit_record(a->conninfo, &ze->ev);
 }
@@ -237,7 +211,7 @@ static int zone_audit(const struct zone_args *a, struct zone_event *ze)
 static int zone_add(struct st_db *db, const struct zone_args *a,
                     const char *pattern)
 {
-    struct zone_event ze;
+    struct cli_change ze;
     int rc = zone_event_init(&ze, "zone-added", pattern, a->by);
 
     if (rc != CLI_EXIT_OK)
@@ -259,7 +233,7 @@ static int zone_add(struct st_db *db, const struct zone_args *a,
 static int zone_remove(struct st_db *db, const struct zone_args *a,
                        const char *pattern)
 {
-    struct zone_event ze;
+    struct cli_change ze;
     int rc = zone_event_init(&ze, "zone-removed", pattern, a->by);
 
     if (rc != CLI_EXIT_OK)
@@ -325,7 +299,7 @@ static int zone_pin(struct st_db *db, const struct zone_args *a,
                     const char *pattern, const char *const *pins, size_t n)
 {
     bool pin = n > 0;
-    struct zone_event ze;
+    struct cli_change ze;
     int rc;
 
     rc = zone_event_init(&ze, pin ? "zone-pinned" : "zone-unpinned", pattern,
