@@ -3,30 +3,7 @@
 # schema as `smartoffice db init` (see tests/store/run for SO, PG_DIR, TOP
 # and SMARTOFFICE_DB). Both databases are this script's own.
 set -uo pipefail
-fails=0
-psql_() { "$TOP/scripts/pg-stack" psql "$PG_DIR" "$@"; }
-conn_to() { sed "s/dbname=[^ ]*/dbname=$1/" <<<"$SMARTOFFICE_DB"; }
-
-fail() {
-    echo "  FAIL: $1"
-    echo "    expected: $2"
-    echo "    got:      $3"
-    fails=$((fails + 1))
-}
-
-# check NAME RC TEXT CMD...: CMD exits with RC and its output (stdout and
-# stderr) contains TEXT.
-check() {
-    local name=$1 want_rc=$2 want=$3 out rc
-    shift 3
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then
-        fail "$name (exit status)" "$want_rc" "$rc: $out"
-    elif [[ "$out" != *"$want"* ]]; then
-        fail "$name (output)" "... $want ..." "$out"
-    fi
-}
+. "$TOP/tests/store/lib.sh"
 
 # The schema alone, without the comments between objects and the random
 # \restrict key newer pg_dump versions write.
