@@ -24,6 +24,12 @@
  * names none: it matches names, designation words and cities only (so
  * many units' terms made every row test slow and every plan large).
  *
+ * Tiers: 0 whole words, 1 prefixes and loose keys, 2 misspellings.
+ * Tier 1 runs when tier 0 leaves the page short; tier 2 only when tiers
+ * 0 and 1 found nobody at all on the first page (a misspelt alternative
+ * beside real matches is noise, and tier 2 is the dearest), or when the
+ * cursor is already in tier 2. A page continues in its cursor's tier.
+ *
  * Plan shapes this relies on (checked with EXPLAIN ANALYZE on 3,000,000
  * generated employees); PostgreSQL picks between the first two from the
  * terms column's most common elements, so it needs fresh statistics:
@@ -951,6 +957,9 @@ static enum st_err search_run(struct search *s)
     }
     for (; tier <= last && !more; tier++) {
         if (tier == 2) {
+            /* misspellings only when the words matched nobody at all */
+            if (s->page->n > 0 || (s->has_after && s->after.tier < 2))
+                break;
             if (!s->alts_done)
                 err = build_alts(s);
             if (err != ST_OK)

@@ -346,15 +346,20 @@ static const struct search_case cases[] = {
     {"khan imran", {0}, "E001,E002"},
     {"imr", {0}, "E001,E010,E007,E002"},
     {"kh ah", {0}, "E004"},
-    /* a prefix, then "khan" one edit away */
-    {"khanz*", {0}, "E004,E001,E008,E002"},
-    /* exact, then prefix (imrana), then misspelt (imraan) */
-    {"imran", {0}, "E001,E002,E007,E010"},
+    /* a prefix: "khan", one edit away, is not added (tier 2 runs only
+     * when tiers 0 and 1 find nobody) */
+    {"khanz*", {0}, "E004"},
+    /* exact, then prefix (imrana); not the misspelt imraan */
+    {"imran", {0}, "E001,E002,E007"},
     {"ali", {0}, "E003,E005,E006"},
     {"عمران", {0}, "E001,E010,E002,E007"},
-    /* the loose key: do-chashmi heh typed for heh goal */
-    {"عمرانھ", {0}, "E007,E001,E010,E002"},
-    /* misspellings */
+    /* the loose key: do-chashmi heh typed for heh goal; عمران, one edit
+     * away, is not added */
+    {"عمرانھ", {0}, "E007"},
+    /* an exact match: imran and imrana, one edit away, are not added */
+    {"imraan", {0}, "E010"},
+    /* misspellings: only when no word or prefix matches anybody */
+    {"qureshy", {0}, "E010"},
     {"imarn", {0}, "E001,E002"},
     {"imarn khan", {0}, "E001,E002"},
     {"a\\li", {0}, "E003,E005"},
