@@ -1607,6 +1607,13 @@ static int import_file(struct job *j)
         printf("; terms of %ld employees recomputed", j->refolded);
     if (kind == KIND_EMPLOYEE)
         printf("; %ld new directory words", j->words);
+    if (kind == KIND_EMPLOYEE &&
+        st_import_employee_load(j->imp) == ST_IMPORT_REBUILT)
+        printf("; first load: indexes built after the copy");
+    else if (kind == KIND_EMPLOYEE &&
+             st_import_employee_load(j->imp) == ST_IMPORT_KEPT)
+        printf("; first load with the indexes kept up row by row (not the "
+               "table's owner)");
     printf(" in %.2f s (%.0f rows/s)\n", secs,
            secs > 0 ? (double)j->rows / secs : 0.0);
     if (j->dry_run)

@@ -31,6 +31,8 @@ struct st_import {
     bool copying;   /* a COPY is in progress */
     bool employees; /* employee rows were copied in this transaction */
     bool direct;    /* ... straight into smartoffice.employee */
+    bool rebuild;   /* ... with its secondary indexes dropped (so_index) */
+    enum st_import_load load;
     bool to_direct; /* the COPY in progress goes straight in */
     long copied;    /* rows copied straight in */
     bool delta;     /* so_delta holds the staged rows that are new or differ */
@@ -178,6 +180,52 @@ static const char employee_empty_sql[] =
     "SELECT NOT EXISTS (SELECT 1 FROM smartoffice.employee)";
 
 /*
+ * The first load by the table's owner drops the employee table's
+ * secondary indexes and unique constraints, copies, and builds them again
+ * in bulk, several times faster than maintaining them row by row. Their
+ * definitions are read from the catalog (so they are the schema's own,
+ * install-2.sql) and kept in so_index until they are built again. The
+ * primary key stays (rollout_account refers to it), and so does any index
+ * a foreign key refers to. All of it is undone by a rollback.
+ */
+static const char employee_owner_sql[] =
+    "SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c"
+    " WHERE c.oid = 'smartoffice.employee'::regclass";
+/* taken before the table is found empty again, so that it stays empty */
+static const char employee_lock_sql[] =
+    "LOCK TABLE smartoffice.employee IN ACCESS EXCLUSIVE MODE";
+static const char index_save_sql[] =
+    "CREATE TEMPORARY TABLE so_index ON COMMIT DROP AS "
+    "SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname) AS name,"
+    " pg_get_indexdef(i.indexrelid) AS def, k.conname,"
+    " pg_get_constraintdef(k.oid) AS condef "
+    "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+    " JOIN pg_namespace n ON n.oid = ic.relnamespace"
+    " LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid"
+    "  AND k.conrelid = i.indrelid AND k.contype IN ('u', 'x') "
+    "WHERE i.indrelid = 'smartoffice.employee'::regclass"
+    " AND NOT i.indisprimary"
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint f"
+    "  WHERE f.contype = 'f' AND f.conindid = i.indexrelid)";
+static const char index_drop_sql[] =
+    "DO $$DECLARE r record; BEGIN"
+    " FOR r IN SELECT name, conname FROM so_index LOOP"
+    "  IF r.conname IS NULL THEN EXECUTE 'DROP INDEX ' || r.name;"
+    "  ELSE EXECUTE format('ALTER TABLE smartoffice.employee"
+    " DROP CONSTRAINT %I', r.conname);"
+    "  END IF;"
+    " END LOOP; END$$";
+static const char index_build_sql[] =
+    "DO $$DECLARE r record; BEGIN"
+    " FOR r IN SELECT def, conname, condef FROM so_index LOOP"
+    "  IF r.conname IS NULL THEN EXECUTE r.def;"
+    "  ELSE EXECUTE format('ALTER TABLE smartoffice.employee"
+    " ADD CONSTRAINT %I %s', r.conname, r.condef);"
+    "  END IF;"
+    " END LOOP; END$$";
+static const char index_forget_sql[] = "DROP TABLE so_index";
+
+/*
  * New search terms go to the GIN index's pending list (limit raised for
  * this transaction), which is then folded into the index in one pass:
  * several times faster than the default clean-up every 4 MB. Only the
@@ -223,6 +271,8 @@ static enum st_err exec(struct st_import *imp, const char *what,
 {
     return st_db_exec(imp->db, what, sql, 0, NULL, want, res);
 }
+
+static enum st_err indexes_build(struct st_import *imp);
 
 enum st_err st_import_new(struct st_db *db, struct st_import **out)
 {
@@ -295,6 +345,10 @@ enum st_err st_import_commit(struct st_import *imp)
     PGresult *r;
     enum st_err err = ST_OK;
 
+    /* not without the indexes dropped for the first load */
+    err = indexes_build(imp);
+    if (err != ST_OK)
+        return err;
     /* Never retried: on a new connection the transaction would be gone
      * and COMMIT would succeed with nothing in it. */
     r = PQexec(conn, "COMMIT");
@@ -462,19 +516,68 @@ static enum st_err end_row(struct st_import *imp)
     return ST_OK;
 }
 
-/* True (in *EMPTY) when there is no employee yet. */
-static enum st_err employees_empty(struct st_import *imp, bool *empty)
+/* Runs SQL, which returns one boolean, into *V (false without a row). */
+static enum st_err ask(struct st_import *imp, const char *what, const char *sql,
+                       bool *v)
 {
     PGresult *res;
     enum st_err err;
 
-    err = exec(imp, "counting the employees", employee_empty_sql,
-               PGRES_TUPLES_OK, &res);
+    err = exec(imp, what, sql, PGRES_TUPLES_OK, &res);
     if (err != ST_OK)
         return err;
-    *empty = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    *v = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     return ST_OK;
+}
+
+/* Decides how the employees go in: merged (imp->direct false), copied
+ * straight into the empty table, and then whether its indexes are built
+ * again afterwards (imp->rebuild, the table's owner only). */
+static enum st_err employees_plan(struct st_import *imp)
+{
+    bool owner;
+    enum st_err err;
+
+    err = ask(imp, "counting the employees", employee_empty_sql, &imp->direct);
+    if (err != ST_OK || !imp->direct)
+        return err;
+    err = ask(imp, "checking the employee table's owner", employee_owner_sql,
+              &owner);
+    if (err != ST_OK || !owner)
+        return err;
+    err = exec(imp, "locking the employees", employee_lock_sql,
+               PGRES_COMMAND_OK, NULL);
+    if (err == ST_OK)
+        err = ask(imp, "counting the employees", employee_empty_sql,
+                  &imp->direct);
+    if (err != ST_OK || !imp->direct)
+        return err;
+    err = exec(imp, "saving the employee indexes", index_save_sql,
+               PGRES_COMMAND_OK, NULL);
+    if (err == ST_OK)
+        err = exec(imp, "dropping the employee indexes", index_drop_sql,
+                   PGRES_COMMAND_OK, NULL);
+    if (err == ST_OK)
+        imp->rebuild = true;
+    return err;
+}
+
+/* Builds the indexes employees_plan() dropped. */
+static enum st_err indexes_build(struct st_import *imp)
+{
+    enum st_err err;
+
+    if (!imp->rebuild)
+        return ST_OK;
+    err = exec(imp, "building the employee indexes", index_build_sql,
+               PGRES_COMMAND_OK, NULL);
+    if (err == ST_OK)
+        err = exec(imp, "building the employee indexes", index_forget_sql,
+                   PGRES_COMMAND_OK, NULL);
+    if (err == ST_OK)
+        imp->rebuild = false;
+    return err;
 }
 
 enum st_err st_import_copy_begin(struct st_import *imp,
@@ -484,10 +587,13 @@ enum st_err st_import_copy_begin(struct st_import *imp,
     enum st_err err;
 
     if (kind == ST_IMPORT_EMPLOYEE && !imp->employees) {
-        err = employees_empty(imp, &imp->direct);
+        err = employees_plan(imp);
         if (err != ST_OK)
             return err;
         imp->employees = true;
+        imp->load = !imp->direct   ? ST_IMPORT_MERGED
+                    : imp->rebuild ? ST_IMPORT_REBUILT
+                                   : ST_IMPORT_KEPT;
     }
     imp->to_direct = kind == ST_IMPORT_EMPLOYEE && imp->direct;
     if (imp->to_direct)
@@ -688,6 +794,7 @@ static enum st_err merge_employees(struct st_import *imp,
 
     if (imp->direct) {
         c.inserted = imp->copied;
+        err = indexes_build(imp);
     } else {
         err = delta_build(imp);
         /* statements without rows would still notify the listeners */
@@ -737,6 +844,11 @@ enum st_err st_import_merge(struct st_import *imp, enum st_import_kind kind,
     }
     st_db_set_error(imp->db, "merging", "unknown kind");
     return ST_EQUERY;
+}
+
+enum st_import_load st_import_employee_load(const struct st_import *imp)
+{
+    return imp->load;
 }
 
 enum st_err st_import_analyze(struct st_import *imp)

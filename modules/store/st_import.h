@@ -8,7 +8,9 @@
  * staging table into the real one, changing only rows whose values differ,
  * so that importing the same rows again moves no row's `change` or
  * updated_at. The first employees copied into an empty employee table go
- * straight into it instead (there is nothing to merge with).
+ * straight into it instead (there is nothing to merge with); when the
+ * importing role owns the table, its secondary indexes are dropped for
+ * that copy and built again before the merge returns.
  * Nothing is visible to others until st_import_commit(); st_import_free()
  * without it rolls everything back.
  *
@@ -103,6 +105,20 @@ void st_import_free(struct st_import *imp);
 
 /* Commits everything. */
 enum st_err st_import_commit(struct st_import *imp);
+
+/* How the employees went in: merged through the staging table; copied
+ * into the empty table and its secondary indexes built again at the end
+ * (the importing role owns the table); or copied into the empty table
+ * with its indexes kept up row by row (it does not). */
+enum st_import_load {
+    ST_IMPORT_MERGED,
+    ST_IMPORT_REBUILT,
+    ST_IMPORT_KEPT,
+};
+
+/* After the employees' first st_import_copy_begin(); ST_IMPORT_MERGED
+ * before it. */
+enum st_import_load st_import_employee_load(const struct st_import *imp);
 
 /* After st_import_commit(): refreshes the planner's statistics of the
  * directory's tables (a role that may not is skipped with a warning). */
