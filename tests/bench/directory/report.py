@@ -3,6 +3,7 @@
 per-query files.
 
     report.py SQL_TSV [XMPP_TSV] [--target-ms 20]
+              [--slowest N --queries QUERIES_TSV]
 
 SQL_TSV (bench_directory sql): category, Smart Office ms, found share,
 results, ejabberd ms, found share, results ("-" where ejabberd cannot
@@ -12,6 +13,9 @@ Percentiles are nearest-rank. A query's found share is |first page ∩
 expected| / min(|expected|, page size), the expected set by the bench's
 oracle (bench_directory.c); found is its mean over the queries, and
 "expected" the mean |expected|.
+--slowest N lists the N slowest queries in SQL (and end to end), with
+their category and text from QUERIES_TSV (bench_directory queries; line I
+of it is line I of the others).
 """
 
 import argparse
@@ -56,12 +60,28 @@ def read_tsv(path, width):
     return rows
 
 
+def slowest(n, label, rows, queries):
+    """Prints the N slowest of ROWS (ms in column 1) with their query."""
+    if len(queries) != len(rows):
+        sys.exit("report.py: %d queries for %d %s times"
+                 % (len(queries), len(rows), label))
+    order = sorted(range(len(rows)), key=lambda i: -float(rows[i][1]))
+    print("slowest %d in %s: ms, category, results, query" % (n, label))
+    for i in order[:n]:
+        print("  %8.2f  %-8s %3s  %s" % (float(rows[i][1]), rows[i][0],
+                                         rows[i][3], queries[i][3]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("sql")
     ap.add_argument("xmpp", nargs="?")
     ap.add_argument("--target-ms", type=float, default=20.0)
+    ap.add_argument("--slowest", type=int, default=0)
+    ap.add_argument("--queries")
     args = ap.parse_args()
+    if args.slowest and not args.queries:
+        sys.exit("report.py: --slowest needs --queries")
 
     sql = read_tsv(args.sql, 8)
     xmpp = read_tsv(args.xmpp, 5) if args.xmpp else []
@@ -109,6 +129,11 @@ def main():
     print("found: the mean share of them on the first page, of at most a "
           "page of them.")
     print("ejabberd found counts a query it cannot express as not found.")
+    if args.slowest:
+        queries = read_tsv(args.queries, 7)
+        slowest(args.slowest, "SQL", sql, queries)
+        if xmpp:
+            slowest(args.slowest, "end to end", xmpp, queries)
     if xmpp:
         p95 = pct([float(r[1]) for r in xmpp], 95)
         print("target: end-to-end p95 <= %.0f ms over all %d queries: "
