@@ -7,7 +7,8 @@
  * unused), built here as array literals with every element quoted; the
  * filters as one text[] that the entry's terms must contain ($9); the
  * cursor as two parameters ($10, $11); the page size as $12; the terms
- * that put an entry in an earlier tier as $13..$20 (tiers 1 and 2 only).
+ * that put an entry in tier 0 as $13..$20 (tier 1 only: tier 2 runs when
+ * tier 1 found nobody, so nobody it finds is in an earlier tier).
  * A NULL slot folds away at planning time ("$n IS NULL OR ..."), so the
  * planner sees only plain "terms && '{...}'" and "terms @> '{...}'"
  * conditions with constant arrays, and estimates them from the column's
@@ -141,7 +142,7 @@ enum col {
     "ORDER BY " ORDER_KEY " LIMIT $12::integer) e " ENTRY_JOINS                \
     "ORDER BY " ORDER_KEY
 
-/* Tier 0 takes $1..$12; tiers 1 and 2 also $13..$20. */
+/* Tiers 0 and 2 take $1..$12; tier 1 also $13..$20. */
 #define TIER0_PARAMS 12
 #define TIER_PARAMS 20
 #define EARLIER_PARAM 12 /* index of $13 */
@@ -881,13 +882,14 @@ static enum st_err run_tier(struct search *s, int tier, size_t need, bool *more)
 {
     const char *params[TIER_PARAMS] = {0};
     char rank[4], limit[24];
+    bool earlier = tier == 1;
     PGresult *res = NULL;
     enum st_err err;
 
     for (size_t i = 0; i < s->q->nwords; i++) {
         params[i] = lit_text(&s->slot[tier][i]);
-        if (tier > 0)
-            params[EARLIER_PARAM + i] = lit_text(&s->slot[tier - 1][i]);
+        if (earlier)
+            params[EARLIER_PARAM + i] = lit_text(&s->slot[0][i]);
     }
     params[8] = lit_text(&s->filter);
     if (s->has_after && s->after.tier == tier) {
@@ -898,8 +900,8 @@ static enum st_err run_tier(struct search *s, int tier, size_t need, bool *more)
     snprintf(limit, sizeof(limit), "%zu", need + 1);
     params[11] = limit;
     err = st_db_exec(
-        s->db, "searching the directory", tier == 0 ? tier0_sql : tier_sql,
-        tier == 0 ? TIER0_PARAMS : TIER_PARAMS, params, PGRES_TUPLES_OK, &res);
+        s->db, "searching the directory", earlier ? tier_sql : tier0_sql,
+        earlier ? TIER_PARAMS : TIER0_PARAMS, params, PGRES_TUPLES_OK, &res);
     if (err != ST_OK)
         goto out;
     if (!entry_shape(res)) {
