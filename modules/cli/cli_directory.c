@@ -440,6 +440,16 @@ static const char *utf8_problem(const char *s, size_t len)
             return "is not valid UTF-8";
         if (c <= 0x9f) /* C1 controls, U+0080..U+009F */
             return "holds a control character";
+        /* invisible characters that reorder or hide text, so that a name
+         * could display as another: zero width space, LRM and RLM, the
+         * bidi embeddings, overrides and isolates, word joiner and
+         * invisible operators, and a BOM inside the text (ZWNJ and ZWJ,
+         * which Urdu typing uses, are allowed) */
+        if (c == 0x200b || c == 0x200e || c == 0x200f ||
+            (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2064) ||
+            (c >= 0x2066 && c <= 0x2069) || c == 0xfeff)
+            return "holds an invisible formatting character (bidi "
+                   "control or zero width space)";
     }
     return NULL;
 }
@@ -1181,6 +1191,12 @@ static bool check_employee(struct job *j, const struct record *rec,
                "employee_no is not 1 to 32 letters, digits, '-' and '/'");
         ok = false;
     }
+    /* XMPP addresses are lower-cased by servers, so two numbers that
+     * differ only in case could never both be told apart: numbers are
+     * stored in upper case, and fg-1 and FG-1 are the same employee */
+    for (v = field(r, rec, 0); *v != '\0'; v++)
+        if (*v >= 'a' && *v <= 'z')
+            *v = (char)(*v - 'a' + 'A');
     ok &= check_text(r, rec, 1, "name_en", TEXT_MAX, true);
     ok &= check_text(r, rec, 2, "name_ur", TEXT_MAX, true);
     ok &= check_text(r, rec, 3, "designation", TEXT_MAX, true);

@@ -169,6 +169,12 @@ B-10,Bad Phone,فون,Assistant,15,MOI-ADM,ISB,call me,,,active
 EOF
 printf 'B-11,Latin1 \xe9,x,Assistant,15,MOI-ADM,ISB,,,,active\n' >>"$work/bad.csv"
 printf 'B-12,Control \x01,x,Assistant,15,MOI-ADM,ISB,,,,active\n' >>"$work/bad.csv"
+# a right-to-left override makes a name display as another
+printf 'B-13,Ali\xe2\x80\xaeRaza,x,Assistant,15,MOI-ADM,ISB,,,,active\n' >>"$work/bad.csv"
+# a zero width space hides a word from search
+printf 'B-14,Zero\xe2\x80\x8bWidth,x,Assistant,15,MOI-ADM,ISB,,,,active\n' >>"$work/bad.csv"
+# numbers differing only in case are one employee (addresses are lower case)
+printf 'b-1,Case,x,Assistant,15,MOI-ADM,ISB,,,,active\n' >>"$work/bad.csv"
 out=$(import "$work/bad.csv" 2>&1)
 rc=$?
 same "bad file exit status" 1 "$rc"
@@ -187,6 +193,9 @@ for want in \
     "$f:14: employee_no is not" \
     "$f:15: name_en is not valid UTF-8" \
     "$f:16: name_en holds a control character" \
+    "$f:17: name_en holds an invisible formatting character" \
+    "$f:18: name_en holds an invisible formatting character" \
+    "$f:19: employee B-1 is already on line 2" \
     "nothing imported"; do
     [[ "$out" == *"$want"* ]] || fail "bad rows: $want" "$want" "$out"
 done
