@@ -187,6 +187,10 @@ static const char alts_sql[] =
     "OR abs(char_length(w.word) - $4::integer) <= $5::integer "
     "ORDER BY sim DESC, word COLLATE \"C\" LIMIT " CANDIDATES_SQL;
 
+/* The query words $1 that are directory words. */
+static const char known_sql[] = "SELECT word FROM smartoffice.directory_word "
+                                "WHERE word = ANY ($1::text[])";
+
 /* A growing PostgreSQL array literal of quoted text elements. */
 struct lit {
     char *s; /* owned; NULL until the first element */
@@ -833,15 +837,61 @@ out:
     return err;
 }
 
-/* Builds tier 2's slots: tier 1's terms and the words nearest each. */
+/* Sets KNOWN[I] for each query word I that is a directory word; *NKNOWN
+ * is their count. One statement for every word. */
+static enum st_err find_known(struct search *s, bool *known, size_t *nknown)
+{
+    const struct so_dquery *q = s->q;
+    struct lit words = {0};
+    const char *params[1];
+    PGresult *res = NULL;
+    enum st_err err = ST_ENOMEM;
+
+    for (size_t i = 0; i < q->nwords; i++)
+        if (!lit_add(&words, "", q->word[i]))
+            goto out;
+    params[0] = lit_text(&words);
+    err = st_db_exec(s->db, "finding directory words", known_sql, 1, params,
+                     PGRES_TUPLES_OK, &res);
+    if (err != ST_OK)
+        goto out;
+    if (PQnfields(res) != 1) {
+        st_db_set_error(s->db, "finding directory words", "unexpected columns");
+        err = ST_EDATA;
+        goto out;
+    }
+    *nknown = 0;
+    for (size_t i = 0; i < q->nwords; i++) {
+        for (int r = 0; r < PQntuples(res) && !known[i]; r++)
+            known[i] = strcmp(PQgetvalue(res, r, 0), q->word[i]) == 0;
+        if (known[i])
+            (*nknown)++;
+    }
+out:
+    PQclear(res);
+    lit_free(&words);
+    return err;
+}
+
+/* Builds tier 2's slots: tier 1's terms and the words nearest each. A
+ * directory word is taken as spelt right and gets no alternatives,
+ * unless every query word is one: in "ftima ali" only "ftima" is
+ * misspelt, and alternatives of "ali" would only widen the search. */
 static enum st_err build_alts(struct search *s)
 {
+    bool known[SO_DQUERY_WORDS_MAX] = {false};
+    size_t nknown = 0;
     enum st_err err;
 
     s->alts_done = true;
+    err = find_known(s, known, &nknown);
+    if (err != ST_OK)
+        return err;
     for (size_t i = 0; i < s->q->nwords; i++) {
         if (!lit_append(&s->slot[2][i], &s->slot[1][i]))
             return ST_ENOMEM;
+        if (known[i] && nknown < s->q->nwords)
+            continue;
         err = find_alts(s, i);
         if (err != ST_OK)
             return err;
