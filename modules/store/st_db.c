@@ -233,3 +233,14 @@ out:
     PQclear(r);
     return err;
 }
+
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+void st_db_quiet(struct st_db *db)
+{
+    PQsetNoticeProcessor(st_db_conn(db), ignore_notice, NULL);
+}

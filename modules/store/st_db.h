@@ -80,6 +80,11 @@ void st_db_set_error(struct st_db *db, const char *what, const char *why);
 /* The last error text. Borrowed from DB; valid until its next call. */
 const char *st_db_error(const struct st_db *db);
 
+/* Stops libpq from printing the server's notices (and its goodbye on an
+ * idle connection) to stderr, for a connection inside a host whose log
+ * is not ours to write. */
+void st_db_quiet(struct st_db *db);
+
 /* The connection, borrowed, for LISTEN and for callers that need
  * PQnotifies(); do not close it. */
 PGconn *st_db_conn(struct st_db *db);

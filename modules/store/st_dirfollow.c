@@ -441,12 +441,6 @@ static void sync_all(struct st_dirfollow *f)
     drop(f, st_db_error(f->db));
 }
 
-static void ignore_notice(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
 static void try_connect(struct st_dirfollow *f)
 {
     char why[512];
@@ -455,7 +449,7 @@ static void try_connect(struct st_dirfollow *f)
         drop(f, why);
         return;
     }
-    PQsetNoticeProcessor(st_db_conn(f->db), ignore_notice, NULL);
+    st_db_quiet(f->db);
     f->listen_pid = 0;
     f->need_sync = true;
     sync_all(f);

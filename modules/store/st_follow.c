@@ -255,14 +255,6 @@ fail:
     return false;
 }
 
-/* libpq would print notices, and the server's goodbye on an idle
- * connection, to stderr: the host's log is not ours to write. */
-static void ignore_notice(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
 static void try_connect(struct st_follow *f)
 {
     char why[512];
@@ -271,7 +263,7 @@ static void try_connect(struct st_follow *f)
         drop(f, why);
         return;
     }
-    PQsetNoticeProcessor(st_db_conn(f->db), ignore_notice, NULL);
+    st_db_quiet(f->db);
     f->listen_pid = 0;
     if (!refresh(f))
         return;
