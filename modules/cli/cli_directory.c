@@ -1571,8 +1571,9 @@ static int import_file(struct job *j)
         rc = CLI_EXIT_INPUT;
     if (rc == CLI_EXIT_INPUT) {
         if (j->rd.problems > 0)
-            fprintf(stderr, "%s: %s: %ld problems; nothing imported\n",
-                    cli_progname, j->path, j->rd.problems);
+            fprintf(stderr, "%s: %s: %ld problem%s; nothing imported\n",
+                    cli_progname, j->path, j->rd.problems,
+                    j->rd.problems == 1 ? "" : "s");
         goto out;
     }
     if (rc != CLI_EXIT_OK)
