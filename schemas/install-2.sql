@@ -210,6 +210,13 @@ CREATE TABLE smartoffice.directory_word (
 CREATE INDEX directory_word_trigrams ON smartoffice.directory_word
     USING gin (trigrams);
 
+-- Distinct whole designations, as the employees' "D:" terms (so_dterms):
+-- the search matches a run of query words that is one of them by that
+-- single term. Keys are never removed.
+CREATE TABLE smartoffice.designation (
+    key         text PRIMARY KEY COLLATE "C"
+);
+
 -- Rollout exceptions: a whole unit (and everything beneath it) or one
 -- person may log in whatever the state of their city.
 CREATE TABLE smartoffice.rollout_exception (

@@ -47,6 +47,9 @@ struct dt_build {
     char *key; /* name_key being joined, or NULL */
     size_t keylen;
     size_t keyused;
+    /* the designation's words without stopwords, being joined */
+    char dkey[SO_FOLD_TEXT_MAX + 1];
+    size_t dkeyused;
 };
 
 static uint64_t hash_text(const char *s, size_t len)
@@ -247,11 +250,38 @@ static bool place_word(const char *word, size_t len, void *arg)
     return true;
 }
 
+static enum so_err field_add(struct dt_build *b, const char *text,
+                             so_fold_word_fn *fn);
+
+/* A word of the designation: "d:w", and its place in the "D:" key. */
 static bool designation_word(const char *word, size_t len, void *arg)
 {
+    struct dt_build *b = arg;
+    size_t sep = b->dkeyused > 0 ? 1 : 0;
+
     if (so_fold_is_stopword(word))
         return true;
-    return term_add(arg, "d:", word, len);
+    if (b->dkeyused + sep + len + 1 > sizeof(b->dkey)) {
+        b->err = SO_ELIMIT;
+        return false;
+    }
+    if (sep)
+        b->dkey[b->dkeyused++] = ' ';
+    memcpy(b->dkey + b->dkeyused, word, len + 1);
+    b->dkeyused += len;
+    return term_add(b, "d:", word, len);
+}
+
+/* The designation's words as one term, "D:w1 w2 ...". */
+static enum so_err designation_add(struct dt_build *b, const char *text)
+{
+    enum so_err err = field_add(b, text, designation_word);
+
+    if (err != SO_OK || b->dkeyused == 0)
+        return err;
+    if (!term_add(b, "D:", b->dkey, b->dkeyused))
+        return b->err;
+    return SO_OK;
 }
 
 /* Folds TEXT (NULL: nothing) and hands its words to FN. */
@@ -294,7 +324,7 @@ static enum so_err entry_add(struct dt_build *b, const struct so_dentry *e)
     if (err == SO_OK)
         err = field_add(b, e->name_ur, name_word);
     if (err == SO_OK)
-        err = field_add(b, e->designation, designation_word);
+        err = designation_add(b, e->designation);
     for (i = 0; err == SO_OK && i < e->nunits; i++)
         err = code_add(b, "u:", e->unit_code[i]);
     if (err == SO_OK)

@@ -11,6 +11,12 @@
  *   "~=w", "~^p"  the same for the loose key of the names' words, only
  *             where it differs from the strict one;
  *   "d:w"     every strict word of the designation;
+ *   "D:k"     the whole designation: its strict words, stopwords left
+ *             out, joined by one space ("D:deputy secretary"); none when
+ *             it has no such word. smartoffice.designation lists every
+ *             key, so a search can match a run of query words that
+ *             designations hold by their "D:" terms, one slot for the
+ *             run rather than one per word;
  *   "u:CODE"  the unit and every unit above it;
  *   "c:CODE"  the city;
  *   "g:N"     the BPS grade.

@@ -25,6 +25,16 @@
  * names none: it matches names, designation words and cities only (so
  * many units' terms made every row test slow and every plan large).
  *
+ * A designation's words are not independent ("lower", "division" and
+ * "clerk" come together), but the planner multiplies the frequencies of
+ * one slot per word as if they were, expects a few rows where there are
+ * tens of thousands, and picks a bitmap scan of most of the table. So,
+ * also before the tiers, one statement finds which runs of two or more
+ * query words designations hold (smartoffice.designation); such a run
+ * takes one slot, the "D:" terms of those designations, which the
+ * planner estimates from their own frequencies. Its words get no slot of
+ * their own and no misspelt alternatives.
+ *
  * Tiers: 0 whole words, 1 prefixes and loose keys, 2 misspellings.
  * Tier 1 runs when tier 0 leaves the page short; tier 2 only when tiers
  * 0 and 1 found nobody at all on the first page (a misspelt alternative
@@ -77,6 +87,13 @@ _Static_assert(SO_DQUERY_WORDS_MAX == 8, "the statements have 8 word slots");
 /* A word naming more units than this names no unit (see above). */
 #define PLACE_UNITS_MAX_SQL "20"
 #define FILTER_MAX 512 /* folded designation filter, NUL included */
+/* "D:" and the words of a run of query words joined by spaces, NUL
+ * included. */
+#define RUN_KEY_MAX (2 + SO_DQUERY_WORDS_MAX * (SO_FOLD_WORD_MAX + 1))
+/* A run of words held by more designations than this is too general to
+ * be matched as one: its words are matched one by one. */
+#define RUN_KEYS_MAX 32
+#define RUN_KEYS_MAX_SQL "32"
 /* A cursor: version, tier, status rank, ':', employee number,
  * base64url-encoded without padding. Version 1 (and 2, its cut form)
  * carried the name key of the order before; those are refused. */
@@ -187,6 +204,18 @@ static const char alts_sql[] =
     "OR abs(char_length(w.word) - $4::integer) <= $5::integer "
     "ORDER BY sim DESC, word COLLATE \"C\" LIMIT " CANDIDATES_SQL;
 
+/* For each "D:..." candidate among $1, the designations that hold its
+ * words as a run of whole words (the candidate itself included), and how
+ * many do; those of a candidate held by more than RUN_KEYS_MAX_SQL are
+ * left out, but for the candidate itself. */
+static const char designations_sql[] =
+    "SELECT cand, key, n FROM (SELECT c.cand, d.key, "
+    "count(*) OVER (PARTITION BY c.cand) AS n "
+    "FROM unnest($1::text[]) c(cand) JOIN smartoffice.designation d "
+    "ON strpos(' ' || substr(d.key, 3) || ' ', "
+    "' ' || substr(c.cand, 3) || ' ') > 0) m "
+    "WHERE n <= " RUN_KEYS_MAX_SQL " OR key = cand";
+
 /* The query words $1 that are directory words. */
 static const char known_sql[] = "SELECT word FROM smartoffice.directory_word "
                                 "WHERE word = ANY ($1::text[])";
@@ -211,7 +240,13 @@ struct search {
     size_t max;
     struct st_dir_page *page;
     struct lit filter;
-    bool designation; /* FILTER has designation words */
+    bool designation;         /* the filter has designation words, DFILTER */
+    char dfilter[FILTER_MAX]; /* folded, stopwords left out */
+    /* a run of 2+ query words that designations hold starts at word I:
+     * the "D:" terms of those designations, the only slot of the run;
+     * the run's other words have no slot (INRUN) */
+    struct lit phrase[SO_DQUERY_WORDS_MAX];
+    bool inrun[SO_DQUERY_WORDS_MAX];
     /* per tier and word: the terms that satisfy the word in that tier */
     struct lit slot[TIERS][SO_DQUERY_WORDS_MAX];
     bool alts_done;
@@ -569,17 +604,25 @@ static enum st_err build_filter(struct search *s, const struct st_dir_filter *f)
 {
     char folded[FILTER_MAX], grade[16];
     char *word, *save = NULL;
+    size_t used = 0, len;
 
     if (f == NULL)
         return ST_OK;
+    /* the words, as an entry's "D:" key has them; the filter's terms
+     * follow once it is known whether that key is a designation */
     if (f->designation != NULL && f->designation[0] != '\0') {
         if (so_dquery_fold_filter(f->designation, strlen(f->designation),
                                   folded, sizeof(folded)) != SO_OK)
             return ST_EDATA;
         for (word = strtok_r(folded, " ", &save); word != NULL;
              word = strtok_r(NULL, " ", &save)) {
-            if (!lit_add(&s->filter, "d:", word))
-                return ST_ENOMEM;
+            if (so_fold_is_stopword(word))
+                continue;
+            len = strlen(word);
+            if (used > 0)
+                s->dfilter[used++] = ' ';
+            memcpy(s->dfilter + used, word, len + 1);
+            used += len;
             s->designation = true;
         }
     }
@@ -622,6 +665,146 @@ static enum st_err build_slots(struct search *s)
             return ST_ENOMEM;
     }
     return ST_OK;
+}
+
+/* Writes "D:" and query words I..J joined by spaces into KEY
+ * (RUN_KEY_MAX bytes). */
+static void run_key(const struct so_dquery *q, size_t i, size_t j, char *key)
+{
+    size_t used = 2, len;
+
+    memcpy(key, "D:", 3);
+    for (size_t k = i; k <= j; k++) {
+        if (k > i)
+            key[used++] = ' ';
+        len = strlen(q->word[k]);
+        memcpy(key + used, q->word[k], len + 1);
+        used += len;
+    }
+}
+
+/* True when candidate KEY is a designation itself (a row of RES). */
+static bool is_designation(const PGresult *res, const char *key)
+{
+    for (int r = 0; r < PQntuples(res); r++)
+        if (strcmp(PQgetvalue(res, r, 0), key) == 0 &&
+            strcmp(PQgetvalue(res, r, 1), key) == 0)
+            return true;
+    return false;
+}
+
+/* True when candidate KEY is held by at least one designation of RES and
+ * by no more than RUN_KEYS_MAX. */
+static bool run_known(const PGresult *res, const char *key)
+{
+    for (int r = 0; r < PQntuples(res); r++)
+        if (strcmp(PQgetvalue(res, r, 0), key) == 0)
+            return atol(PQgetvalue(res, r, 2)) <= RUN_KEYS_MAX;
+    return false;
+}
+
+/* Adds to L the designations of RES that hold candidate KEY. */
+static bool run_keys_add(struct lit *l, const PGresult *res, const char *key)
+{
+    for (int r = 0; r < PQntuples(res); r++)
+        if (strcmp(PQgetvalue(res, r, 0), key) == 0 &&
+            !lit_add(l, "", PQgetvalue(res, r, 1)))
+            return false;
+    return true;
+}
+
+/* Takes, left to right, the longest runs of 2+ query words that some
+ * designation holds (rows of RES), without overlap; a run's slot is
+ * every designation that holds it. */
+static enum st_err take_runs(struct search *s, const PGresult *res)
+{
+    const struct so_dquery *q = s->q;
+    char key[RUN_KEY_MAX];
+    size_t i = 0, j;
+
+    while (i < q->nwords) {
+        for (j = q->nwords - 1; j > i; j--) {
+            run_key(q, i, j, key);
+            if (run_known(res, key))
+                break;
+        }
+        if (j == i) {
+            i++;
+            continue;
+        }
+        if (!run_keys_add(&s->phrase[i], res, key))
+            return ST_ENOMEM;
+        for (size_t k = i + 1; k <= j; k++)
+            s->inrun[k] = true;
+        i = j + 1;
+    }
+    return ST_OK;
+}
+
+/* Adds the designation filter's terms: its "D:" key when it has two
+ * words or more and is a designation (in RES; NULL: none looked up),
+ * else its words ("d:"), as for the query's words. */
+static enum st_err filter_designation(struct search *s, const PGresult *res)
+{
+    char key[FILTER_MAX + 2], words[FILTER_MAX];
+    char *word, *save = NULL;
+
+    if (!s->designation)
+        return ST_OK;
+    snprintf(key, sizeof(key), "D:%s", s->dfilter);
+    if (res != NULL && is_designation(res, key))
+        return lit_add(&s->filter, "", key) ? ST_OK : ST_ENOMEM;
+    memcpy(words, s->dfilter, sizeof(words));
+    for (word = strtok_r(words, " ", &save); word != NULL;
+         word = strtok_r(NULL, " ", &save))
+        if (!lit_add(&s->filter, "d:", word))
+            return ST_ENOMEM;
+    return ST_OK;
+}
+
+/* Finds with one statement which runs of 2+ query words designations
+ * hold (smartoffice.designation; at most 28 runs of 8 words), and whether
+ * a designation filter of 2+ words is one, and sets the runs' slots and
+ * the filter's designation terms. A single word keeps its word terms
+ * ("d:w"): "secretary" still finds deputy and joint secretaries. */
+static enum st_err build_designations(struct search *s)
+{
+    const struct so_dquery *q = s->q;
+    char key[RUN_KEY_MAX > FILTER_MAX + 2 ? RUN_KEY_MAX : FILTER_MAX + 2];
+    struct lit keys = {0};
+    const char *params[1];
+    PGresult *res = NULL;
+    enum st_err err = ST_ENOMEM;
+
+    for (size_t i = 0; i < q->nwords; i++) {
+        for (size_t j = i + 1; j < q->nwords; j++) {
+            run_key(q, i, j, key);
+            if (!lit_add(&keys, "", key))
+                goto out;
+        }
+    }
+    if (s->designation && strchr(s->dfilter, ' ') != NULL &&
+        !lit_add(&keys, "D:", s->dfilter))
+        goto out;
+    err = ST_OK;
+    if (keys.n > 0) {
+        params[0] = lit_text(&keys);
+        err = st_db_exec(s->db, "finding designations", designations_sql, 1,
+                         params, PGRES_TUPLES_OK, &res);
+        if (err == ST_OK && PQnfields(res) != 3) {
+            st_db_set_error(s->db, "finding designations",
+                            "unexpected columns");
+            err = ST_EDATA;
+        }
+        if (err == ST_OK)
+            err = take_runs(s, res);
+    }
+    if (err == ST_OK)
+        err = filter_designation(s, res);
+out:
+    PQclear(res);
+    lit_free(&keys);
+    return err;
 }
 
 /* True when TERM is PREFIX followed by WORD. */
@@ -892,6 +1075,9 @@ static enum st_err build_alts(struct search *s)
             return ST_ENOMEM;
         if (known[i] && nknown < s->q->nwords)
             continue;
+        /* a designation's words are spelt as the designation is */
+        if (s->phrase[i].n > 0 || s->inrun[i])
+            continue;
         err = find_alts(s, i);
         if (err != ST_OK)
             return err;
@@ -937,9 +1123,15 @@ static enum st_err run_tier(struct search *s, int tier, size_t need, bool *more)
     enum st_err err;
 
     for (size_t i = 0; i < s->q->nwords; i++) {
-        params[i] = lit_text(&s->slot[tier][i]);
+        const struct lit *t = &s->slot[tier][i], *t0 = &s->slot[0][i];
+
+        if (s->inrun[i])
+            continue; /* matched by the run's phrase */
+        if (s->phrase[i].n > 0)
+            t = t0 = &s->phrase[i];
+        params[i] = lit_text(t);
         if (earlier)
-            params[EARLIER_PARAM + i] = lit_text(&s->slot[0][i]);
+            params[EARLIER_PARAM + i] = lit_text(t0);
     }
     params[8] = lit_text(&s->filter);
     if (s->has_after && s->after.tier == tier) {
@@ -1000,8 +1192,11 @@ static enum st_err search_run(struct search *s)
     int last = s->q->nwords == 0 ? 0 : TIERS - 1;
     int tier = s->has_after ? s->after.tier : 0;
     bool more = false;
-    enum st_err err = ST_OK;
+    enum st_err err;
 
+    err = build_designations(s);
+    if (err != ST_OK)
+        return err;
     if (s->q->nwords > 0) {
         err = build_places(s);
         if (err != ST_OK)
@@ -1044,6 +1239,8 @@ enum st_err st_dir_search(struct st_db *db, const struct so_dquery *q,
     if (err != ST_OK)
         st_dir_page_clear(page);
     lit_free(&s.filter);
+    for (size_t i = 0; i < SO_DQUERY_WORDS_MAX; i++)
+        lit_free(&s.phrase[i]);
     for (int t = 0; t < TIERS; t++)
         for (size_t i = 0; i < SO_DQUERY_WORDS_MAX; i++)
             lit_free(&s.slot[t][i]);

@@ -6,7 +6,12 @@
  * words as parameters (never as SQL text). A query word matches an entry
  * by a word of its names, a word of its designation, or a whole word of
  * the name of its unit (or any unit above it) or of its city; every word
- * must match, in any order:
+ * must match, in any order. Two or more query words in a row that some
+ * designation holds as a run of its words (smartoffice.designation, one
+ * statement before the tiers; at most 32 designations) match
+ * together, by the whole-designation terms ("D:") of those designations,
+ * in every tier; the longest such runs are taken left to right, without
+ * overlap. A single word always matches by itself:
  *   tier 0  every word matches a whole word ("=w", "d:w", or a unit or
  *           city with the word in its name);
  *   tier 1  every word matches as in tier 0 or by a prefix of a name
@@ -22,8 +27,9 @@
  * page starts strictly after it. Pages never repeat or skip an entry
  * while the data stand still. A page is not sorted by name.
  *
- * Filters narrow every tier: designation words ("d:"), grade ("g:"), a
- * unit and everything beneath it ("u:"), a city ("c:").
+ * Filters narrow every tier: the designation ("D:" when it has two words
+ * or more and is a whole designation, else its words, "d:"), grade
+ * ("g:"), a unit and everything beneath it ("u:"), a city ("c:").
  */
 #ifndef ST_DIRECTORY_H
 #define ST_DIRECTORY_H

@@ -7,6 +7,11 @@
  * even when its WHERE then leaves it alone: one join finds the staged rows
  * that are new or differ (so_delta), and only those are updated or
  * inserted. Into an empty table the rows are copied straight in.
+ *
+ * The distinct whole designations of the employees put (their "D:"
+ * terms, so_dterms.h) are gathered here in a hash set and added to
+ * smartoffice.designation with the employees' merge, as one text[]
+ * parameter.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -24,6 +29,16 @@
 
 /* The element type of text[] (pg_type.oid of text), for binary arrays. */
 #define TEXT_OID 25
+/* Slots of the set of designation keys at first; it doubles when half
+ * full. */
+#define DKEY_SLOTS_MIN 256
+
+/* The distinct "D:" terms of the employees put so far. */
+struct dkeys {
+    char **slot;  /* owned strings; NULL for an empty slot */
+    size_t nslot; /* a power of two, or 0 */
+    size_t n;
+};
 
 struct st_import {
     struct st_db *db;
@@ -41,6 +56,7 @@ struct st_import {
     char *buf;      /* rows not yet sent, COPY binary format */
     size_t len;
     size_t cap;
+    struct dkeys dkeys; /* designations of the employees put */
 };
 
 static const char stage_sql[] =
@@ -255,6 +271,11 @@ static const char word_merge_sql[] =
     " ON CONFLICT (word) DO NOTHING RETURNING 1) "
     "SELECT count(*), 0, 0 FROM m";
 
+/* $1: the "D:" keys of the employees put, an array literal. */
+static const char designation_merge_sql[] =
+    "INSERT INTO smartoffice.designation (key)"
+    " SELECT unnest($1::text[]) ON CONFLICT (key) DO NOTHING";
+
 static const char refold_unit_sql[] =
     "DECLARE so_refold NO SCROLL CURSOR FOR "
     "SELECT e.employee_no, e.name_en, e.name_ur, e.designation, e.bps,"
@@ -273,6 +294,126 @@ static enum st_err exec(struct st_import *imp, const char *what,
 }
 
 static enum st_err indexes_build(struct st_import *imp);
+
+/* ---- designation keys ------------------------------------------------ */
+
+static size_t dkey_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return (size_t)h;
+}
+
+/* The slot of KEY in SLOT (NSLOT of them): where it is, or the empty
+ * slot where it would go. */
+static size_t dkey_find(char *const *slot, size_t nslot, const char *key)
+{
+    size_t j = dkey_hash(key) & (nslot - 1);
+
+    while (slot[j] != NULL && strcmp(slot[j], key) != 0)
+        j = (j + 1) & (nslot - 1);
+    return j;
+}
+
+/* Makes room in D for one more key. False when memory ran out. */
+static bool dkeys_reserve(struct dkeys *d)
+{
+    size_t nslot = d->nslot > 0 ? d->nslot * 2 : DKEY_SLOTS_MIN;
+    char **slot;
+
+    if ((d->n + 1) * 2 <= d->nslot)
+        return true;
+    slot = calloc(nslot, sizeof(slot[0]));
+    if (slot == NULL)
+        return false;
+    for (size_t i = 0; i < d->nslot; i++)
+        if (d->slot[i] != NULL)
+            slot[dkey_find(slot, nslot, d->slot[i])] = d->slot[i];
+    free(d->slot);
+    d->slot = slot;
+    d->nslot = nslot;
+    return true;
+}
+
+/* Adds KEY to D unless it is there. False when memory ran out. */
+static bool dkeys_add(struct dkeys *d, const char *key)
+{
+    size_t j;
+
+    if (!dkeys_reserve(d))
+        return false;
+    j = dkey_find(d->slot, d->nslot, key);
+    if (d->slot[j] != NULL)
+        return true;
+    d->slot[j] = strdup(key);
+    if (d->slot[j] == NULL)
+        return false;
+    d->n++;
+    return true;
+}
+
+/* The keys of D as an array literal, every element quoted; owned by the
+ * caller; NULL when memory ran out. */
+static char *dkeys_literal(const struct dkeys *d)
+{
+    size_t len = 3, o = 0;
+    char *out;
+
+    for (size_t i = 0; i < d->nslot; i++)
+        if (d->slot[i] != NULL)
+            len += 3 + 2 * strlen(d->slot[i]);
+    out = malloc(len);
+    if (out == NULL)
+        return NULL;
+    out[o++] = '{';
+    for (size_t i = 0; i < d->nslot; i++) {
+        if (d->slot[i] == NULL)
+            continue;
+        if (o > 1)
+            out[o++] = ',';
+        out[o++] = '"';
+        for (const char *p = d->slot[i]; *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\')
+                out[o++] = '\\';
+            out[o++] = *p;
+        }
+        out[o++] = '"';
+    }
+    out[o++] = '}';
+    out[o] = '\0';
+    return out;
+}
+
+static void dkeys_clear(struct dkeys *d)
+{
+    for (size_t i = 0; i < d->nslot; i++)
+        free(d->slot[i]);
+    free(d->slot);
+    memset(d, 0, sizeof(*d));
+}
+
+/* Adds the keys gathered so far to smartoffice.designation. */
+static enum st_err dkeys_merge(struct st_import *imp)
+{
+    const char *params[1];
+    char *lit;
+    enum st_err err;
+
+    if (imp->dkeys.n == 0)
+        return ST_OK;
+    lit = dkeys_literal(&imp->dkeys);
+    if (lit == NULL) {
+        st_db_set_error(imp->db, "adding designations", "out of memory");
+        return ST_ENOMEM;
+    }
+    params[0] = lit;
+    err = st_db_exec(imp->db, "adding designations", designation_merge_sql, 1,
+                     params, PGRES_COMMAND_OK, NULL);
+    free(lit);
+    return err;
+}
 
 enum st_err st_import_new(struct st_db *db, struct st_import **out)
 {
@@ -335,6 +476,7 @@ void st_import_free(struct st_import *imp)
     }
     if (imp->open)
         PQclear(PQexec(conn, "ROLLBACK"));
+    dkeys_clear(&imp->dkeys);
     free(imp->buf);
     free(imp);
 }
@@ -638,6 +780,13 @@ enum st_err st_import_put_employee(struct st_import *imp,
 {
     bool line = !imp->to_direct;
 
+    for (size_t i = 0; i < e->nterms; i++) {
+        if (strncmp(e->terms[i], "D:", 2) == 0 &&
+            !dkeys_add(&imp->dkeys, e->terms[i])) {
+            st_db_set_error(imp->db, "sending rows", "out of memory");
+            return ST_ENOMEM;
+        }
+    }
     if (put_row(imp, line ? 14 : 13) != ST_OK ||
         (line && put_int(imp, e->line, 4) != ST_OK) ||
         put_text(imp, e->employee_no) != ST_OK ||
@@ -813,6 +962,8 @@ static enum st_err merge_employees(struct st_import *imp,
     if (err == ST_OK && c.inserted + c.updated + c.followed > 0)
         err = exec(imp, "updating the search index", gin_clean_sql,
                    PGRES_TUPLES_OK, NULL);
+    if (err == ST_OK)
+        err = dkeys_merge(imp);
     if (err != ST_OK)
         return err;
     if (counts != NULL) {

@@ -103,6 +103,19 @@ same "city terms" "{=lahore,=لاہور}" \
     "$(q "SELECT terms FROM smartoffice.city WHERE code = 'LHE'")"
 same "directory words" "t" \
     "$(q "SELECT count(*) > 50 AND bool_and(cardinality(trigrams) > 0) FROM smartoffice.directory_word")"
+# whole designations: one "D:" term per employee, every one of them listed
+# in smartoffice.designation (the first load and every re-import)
+designations() {
+    q "SELECT (SELECT array_agg(DISTINCT t ORDER BY t) FROM smartoffice.employee,
+                unnest(terms) t WHERE t LIKE 'D:%')
+            = (SELECT array_agg(key ORDER BY key) FROM smartoffice.designation),
+              (SELECT count(*) FROM smartoffice.employee
+                WHERE cardinality(array(SELECT 1 FROM unnest(terms) t
+                                         WHERE t LIKE 'D:%')) <> 1)"
+}
+same "designations after the first load" "t|0" "$(designations)"
+same "a whole designation" "t" \
+    "$(q "SELECT 'D:section officer' = ANY(terms) FROM smartoffice.employee WHERE employee_no = 'FG-0000001'")"
 
 # Urdu round-trips byte for byte: the file's name_ur against the stored one
 $PY - "$samples/employees.csv" >"$work/ur.file" <<'EOF'
@@ -145,6 +158,11 @@ same "no employee gone" 0 "$(q 'SELECT count(*) FROM smartoffice.employee_gone')
 printf '\xef\xbb\xbfemployee_no,name_en,name_ur,designation,bps,unit,city,office_phone,email,jid,status\r\nQ-1,"Khan, Imran",عمران خان,"Deputy Secretary (""Admin""), IT",19,MOITT-ADM,ISB,(051) 920-1234,,Q1@Gov.Example,On Leave\r\n' \
     >"$work/bom.csv"
 check "BOM and CRLF" 0 "1 rows read, 1 inserted" import "$work/bom.csv"
+same "designations after a re-import" "t|0" "$(designations)"
+same "a new designation listed" 1 \
+    "$(q "SELECT count(*) FROM smartoffice.designation d, smartoffice.employee e
+         WHERE e.employee_no = 'Q-1' AND d.key = ANY(e.terms)
+           AND d.key LIKE 'D:deputy secretary %admin% it'")"
 same "quoted fields stored as written" \
     'Khan, Imran|Deputy Secretary ("Admin"), IT|q1@gov.example|on_leave' \
     "$(q "SELECT name_en, designation, jid, status FROM smartoffice.employee WHERE employee_no = 'Q-1'")"

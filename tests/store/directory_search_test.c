@@ -145,6 +145,17 @@ static const struct person people[] = {
      "ISB", NULL, "active"},
     {"E011", "Zeeshan Tariq", "ذیشان طارق", "Librarian", 16, "MOE-S01", "KHI",
      NULL, "active"},
+    /* whole designations of two words ("D:") beside one of one word */
+    {"E012", "Farhan Javed", "فرحان جاوید", "Deputy Secretary", 19, "MOE",
+     "LHE", NULL, "active"},
+    {"E013", "Nadia Hussain", "نادیہ حسین", "Deputy Secretary", 19, "MOE",
+     "ISB", NULL, "active"},
+    {"E014", "Bilal Haider", "بلال حیدر", "Secretary", 22, "MOE", "LHE", NULL,
+     "active"},
+    {"E015", "Saima Noor", "صائمہ نور", "Joint Secretary", 20, "MOE", "LHE",
+     NULL, "active"},
+    {"E016", "Adeel Rana", "عدیل رانا", "Deputy Secretary General", 21, "MOF",
+     "KHI", NULL, "active"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -247,6 +258,17 @@ static bool load_person(struct st_db *db, const struct person *p)
     }
     array_literal(t.term, t.n, terms, sizeof(terms));
     snprintf(bps, sizeof(bps), "%d", p->bps);
+    /* the whole designation, as the importer lists it */
+    for (size_t i = 0; i < t.n; i++) {
+        const char *params[1] = {t.term[i]};
+
+        if (strncmp(t.term[i], "D:", 2) == 0 &&
+            !exec(db,
+                  "INSERT INTO smartoffice.designation (key) VALUES ($1) "
+                  "ON CONFLICT DO NOTHING",
+                  1, params))
+            goto out;
+    }
     {
         const char *params[] = {p->no,     p->en,   p->ur,   p->designation,
                                 bps,       p->unit, p->city, p->jid,
@@ -368,8 +390,8 @@ static const struct search_case cases[] = {
     {"al%", {0}, ""},
     {"ali\"", {0}, "E003,E005,E006"},
     /* a word of a unit's name: the unit and everything beneath it */
-    {"finance", {0}, "E006,E007,E009,E002"},
-    {"خزانہ", {0}, "E006,E007,E009,E002"},
+    {"finance", {0}, "E006,E016,E007,E009,E002"},
+    {"خزانہ", {0}, "E006,E016,E007,E009,E002"},
     {"investigation", {0}, "E001,E003,E004,E010,E008"},
     {"cyber wing", {0}, "E001,E004,E008"},
     {"interior", {0}, "E001,E003,E004,E005,E010,E008"},
@@ -379,14 +401,28 @@ static const struct search_case cases[] = {
     {"section", {0}, "E008,E002"},
     {"zeeshan section", {0}, ""},
     {"alpha", {0}, "E011"},
-    {"education", {0}, "E011"},
+    {"education", {0}, "E011,E012,E013,E014,E015"},
     /* a word of a city's name */
-    {"lahore", {0}, "E006,E008,E002"},
-    {"لاہور", {0}, "E006,E008,E002"},
+    {"lahore", {0}, "E006,E012,E014,E015,E008,E002"},
+    {"لاہور", {0}, "E006,E012,E014,E015,E008,E002"},
     {"khan lahore", {0}, "E008,E002"},
     {"karachi assistant", {0}, "E003,E007"},
     /* a designation word; with a name prefix a later tier */
-    {"deputy", {0}, "E001"},
+    {"deputy", {0}, "E001,E012,E013,E016"},
+    /* a run of words that designations hold matches those designations
+     * (one term each, "D:"); a single word, or words in another order,
+     * match word by word */
+    {"deputy secretary lahore", {0}, "E012"},
+    {"lahore deputy secretary", {0}, "E012"},
+    {"deputy secretary", {0}, "E012,E013,E016"},
+    {"deputy secretary general", {0}, "E016"},
+    {"general deputy secretary", {0}, "E016"},
+    {"joint secretary", {0}, "E015"},
+    {"secretary", {0}, "E012,E013,E014,E015,E016"},
+    {"secretary lahore", {0}, "E012,E014,E015"},
+    {"secretary deputy", {0}, "E012,E013,E016"},
+    {"farhan deputy secretary", {0}, "E012"},
+    {"deputy secretary farh", {0}, "E012"},
     {"director islamabad", {0}, "E001,E004,E005,E009"},
     {"imran finance", {0}, "E002,E007"},
     /* place words are whole words, never prefixes */
@@ -403,6 +439,12 @@ static const struct search_case cases[] = {
     {"lahore", {.unit = "MOF"}, "E006,E002"},
     {NULL, {.designation = "Director"}, "E001,E003,E004,E005,E009"},
     {NULL, {.designation = "deputy director"}, "E001"},
+    /* a filter that is a whole designation of 2+ words: that one only */
+    {NULL, {.designation = "Deputy Secretary"}, "E012,E013"},
+    {NULL, {.designation = "secretary"}, "E012,E013,E014,E015,E016"},
+    /* a filter of words that is no designation: word by word */
+    {NULL, {.designation = "secretary general"}, "E016"},
+    {"lahore", {.designation = "deputy secretary"}, "E012"},
     {NULL, {.designation = "director", .city = "ISB"}, "E001,E004,E005,E009"},
     {"ali", {.unit = "MOI"}, "E003,E005"},
 };

@@ -36,8 +36,10 @@ static const struct {
     {0, "syed muhammad ali shah",
      "=syed|^sy|^sye|^syed|=muhammad|^mu|^muhammad|=ali|^al|^ali|=shah|"
      "=سید|^سی|=محمد|^مح|^محمد|=علی|^عل|=شاہ|"
-     "d:deputy|d:secretary|u:FIN-ACC|u:FIN|u:GOP|c:ISB|g:19",
-     "^s|^m|^a|^س|d:of|^deputy|^islamabad|~=علی|=|^|"
+     "d:deputy|d:secretary|D:deputy secretary|u:FIN-ACC|u:FIN|u:GOP|c:ISB|"
+     "g:19",
+     "^s|^m|^a|^س|d:of|^deputy|D:deputy|D:secretary|D:Deputy "
+     "Secretary|^islamabad|~=علی|=|^|"
      "=syed muhammad ali shah|^secretary|"
      /* designation, unit and city names are not employee terms */
      "=deputy|=secretary|=accounts|=wing|=finance|=division|=government|"
@@ -46,15 +48,20 @@ static const struct {
     {1, "muhammad zaheer khan",
      "=muhammad|=zaheer|^za|^zah|^zaheer|=khan|=محمد|=ظھیر|^ظھ|^ظھی|"
      "~=ظہیر|~^ظہ|~^ظہی|~^ظہیر|=خاں|^خاں|~=خان|~^خان|^خا|"
-     "d:section|d:officer|d:admin|u:FIN-ACC|c:LHR|g:17",
-     "=mohd|u:FIN|u:GOP|~^خا|~=محمد|~^مح|=finance|=section|=officer|"
+     "d:section|d:officer|d:admin|D:section officer admin|u:FIN-ACC|c:LHR|"
+     "g:17",
+     "=mohd|D:section officer|D:section officer "
+     "(admin)|u:FIN|u:GOP|~^خا|~=محمد|~^مح|=finance|=section|=officer|"
      "=admin|=lahore|=لاہور"},
-    {2, "ali ali", "=ali|^al|^ali|=علی|^عل|^علی|d:ali", "g:0|c:|u:|=علي|=على"},
+    {2, "ali ali", "=ali|^al|^ali|=علی|^عل|^علی|d:ali|D:ali",
+     "g:0|c:|u:|=علي|=على|D:|D:ali ali"},
     /* stopwords (from, سے; of, and) give no term, not even prefixes */
     {3, "ahmed from swat",
      "=ahmed|=swat|^sw|=احمد|=سوات|d:director|d:finance|d:accounts|"
-     "u:FIN-ACC|c:KHI|g:20",
-     "=from|^fr|^fro|^from|=سے|^سے|d:of|d:and|=of|=and|=director"},
+     "D:director finance accounts|u:FIN-ACC|c:KHI|g:20",
+     "D:director of finance and "
+     "accounts|D:director|=from|^fr|^fro|^from|=سے|^سے|d:of|d:and|=of|=and|="
+     "director"},
 };
 
 static bool holds(const struct so_dterms *t, const char *term, size_t len)
@@ -240,8 +247,9 @@ START_TEST(test_large)
     e.name_ur = "علی";
     e.designation = "Officer";
     ck_assert(so_dterms_build(&e, &t, key, sizeof(key)) == SO_OK);
-    /* per word: "=w" and 62 prefixes; then علی's 3 and officer's 1 */
-    ck_assert_uint_eq(t.n, 16 * 63 + 3 + 1);
+    /* per word: "=w" and 62 prefixes; then علی's 3 and officer's 2 ("d:"
+     * and "D:") */
+    ck_assert_uint_eq(t.n, 16 * 63 + 3 + 2);
     so_dterms_clear(&t);
 }
 END_TEST
