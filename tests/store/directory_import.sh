@@ -3,36 +3,14 @@
 # PostgreSQL (see tests/store/run for SO, PG_DIR, TOP and SMARTOFFICE_DB),
 # in a database of its own.
 set -uo pipefail
-fails=0
-psql_() { "$TOP/scripts/pg-stack" psql "$PG_DIR" "$@"; }
-conn_to() { sed "s/dbname=[^ ]*/dbname=$1/" <<<"$SMARTOFFICE_DB"; }
+# shellcheck source=tests/store/lib.sh
+. "$TOP/tests/store/lib.sh"
 PY=/usr/bin/python3
 DB=$(conn_to so_directory)
 q() { psql "$DB" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 samples="$TOP/contrib/directory"
-
-fail() {
-    echo "  FAIL: $1"
-    echo "    expected: $2"
-    echo "    got:      $3"
-    fails=$((fails + 1))
-}
-
-# check NAME RC TEXT CMD...: CMD exits with RC and its output (stdout and
-# stderr) contains TEXT.
-check() {
-    local name=$1 want_rc=$2 want=$3 out rc
-    shift 3
-    out=$("$@" 2>&1)
-    rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then
-        fail "$name (exit status)" "$want_rc" "$rc: $out"
-    elif [[ "$out" != *"$want"* ]]; then
-        fail "$name (output)" "... $want ..." "$out"
-    fi
-}
 
 # same NAME WANT GOT
 same() {
