@@ -13,7 +13,6 @@
  */
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "st_dirfollow.h"
+#include "st_thread.h"
 
 #define FULL_PAGE 20000 /* rows per statement of a whole load */
 #define DELTA_PAGE 2000 /* rows per statement (and per page) of a sync */
@@ -538,18 +538,6 @@ static void release(struct st_dirfollow *f)
     free(f);
 }
 
-static bool start_thread(struct st_dirfollow *f)
-{
-    sigset_t all, old;
-    int rc;
-
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    rc = pthread_create(&f->thread, NULL, follow_main, f);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return rc == 0;
-}
-
 struct st_dirfollow *st_dirfollow_new(const char *conninfo)
 {
     struct st_dirfollow *f = calloc(1, sizeof(*f));
@@ -565,7 +553,8 @@ struct st_dirfollow *st_dirfollow_new(const char *conninfo)
     f->backoff_ms = BACKOFF_MIN_MS;
     f->conninfo = strdup(conninfo != NULL ? conninfo : "");
     f->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (f->conninfo == NULL || f->wake_fd < 0 || !start_thread(f)) {
+    if (f->conninfo == NULL || f->wake_fd < 0 ||
+        !st_thread_start(&f->thread, follow_main, f)) {
         release(f);
         return NULL;
     }

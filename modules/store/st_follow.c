@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "st_follow.h"
 #include "st_rollout.h"
 #include "st_snapshot.h"
+#include "st_thread.h"
 
 #define QUEUE_SLOTS 1024 /* about 5.5 MB of records */
 #define DRAIN_BATCH 64   /* records per append transaction */
@@ -392,19 +392,6 @@ static void release(struct st_follow *f)
     free(f);
 }
 
-/* Starts the store thread with every signal blocked in it. */
-static bool start_thread(struct st_follow *f)
-{
-    sigset_t all, old;
-    int rc;
-
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    rc = pthread_create(&f->thread, NULL, follow_main, f);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return rc == 0;
-}
-
 struct st_follow *st_follow_new(const char *conninfo, const char *spill_path,
                                 const char *cache_path, enum st_err *err)
 {
@@ -430,7 +417,8 @@ struct st_follow *st_follow_new(const char *conninfo, const char *spill_path,
     f->batch = malloc(DRAIN_BATCH * sizeof(*f->batch));
     if (f->conninfo == NULL || (cache_path != NULL && f->cache_path == NULL) ||
         f->wake_fd < 0 || f->queue == NULL || f->rollout == NULL ||
-        f->writer == NULL || f->batch == NULL || !start_thread(f))
+        f->writer == NULL || f->batch == NULL ||
+        !st_thread_start(&f->thread, follow_main, f))
         goto fail;
     f->started = true;
     *err = ST_OK;
