@@ -39,23 +39,18 @@
 
 #include "so_view.h"
 
-/* What one entry's terms are computed from. Units run from the entry's
- * own unit up to the root. All strings UTF-8, borrowed. CITY_EN,
- * CITY_UR, UNIT_EN and UNIT_UR are read by nothing any more (place names
- * have terms of their own); they stay, may be NULL, and go once no
- * caller sets them. */
+/* What one entry's terms are computed from. Unit codes run from the
+ * entry's own unit up to the root. All strings UTF-8, borrowed. Place
+ * names are not here: units and cities have terms of their own
+ * (so_dterms_place). */
 struct so_dentry {
     const char *name_en;
     const char *name_ur;
     const char *designation;
     int bps;
     const char *city_code;
-    const char *city_en;
-    const char *city_ur;
     size_t nunits;
     const char *const *unit_code;
-    const char *const *unit_en;
-    const char *const *unit_ur;
 };
 
 struct so_dterms_arena;

@@ -226,21 +226,12 @@ static const struct unit *unit_find(const char *code)
     return NULL;
 }
 
-static const struct city *city_find(const char *code)
-{
-    for (size_t i = 0; i < COUNT(cities); i++)
-        if (strcmp(cities[i].code, code) == 0)
-            return &cities[i];
-    return NULL;
-}
-
 static bool load_person(struct st_db *db, const struct person *p)
 {
-    const char *code[8], *en[8], *ur[8];
+    const char *code[8];
     const struct unit *u;
-    const struct city *c = city_find(p->city);
-    struct so_dentry e = {p->en, p->ur, p->designation, p->bps, p->city, c->en,
-                          c->ur, 0,     code,           en,     ur};
+    struct so_dentry e = {p->en, p->ur, p->designation, p->bps, p->city,
+                          0,     code};
     struct so_dterms t = {0};
     struct words w = {db, true};
     char key[256], bps[8], terms[8192];
@@ -248,8 +239,6 @@ static bool load_person(struct st_db *db, const struct person *p)
 
     for (u = unit_find(p->unit); u != NULL; u = unit_find(u->parent)) {
         code[e.nunits] = u->code;
-        en[e.nunits] = u->en;
-        ur[e.nunits] = u->ur;
         e.nunits++;
     }
     if (so_dterms_build(&e, &t, key, sizeof(key)) != SO_OK) {
